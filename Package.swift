@@ -1,0 +1,79 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+/// Settings every target of ours shares: Swift 6 mode with the upcoming features the
+/// Swift server packages we model ourselves on already use.
+let strictSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+let package = Package(
+    name: "SalesChannel",
+    platforms: [.macOS(.v15)],
+    products: [
+        .library(name: "SalesChannel", targets: ["SalesChannel"]),
+        .library(name: "SalesChannelSQLite", targets: ["SalesChannelSQLite"]),
+        .library(name: "CustomerPolicies", targets: ["CustomerPolicies"]),
+        .library(name: "SalesChannelTesting", targets: ["SalesChannelTesting"]),
+        .executable(name: "saleschannel", targets: ["saleschannel"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+    ],
+    targets: [
+        .target(
+            name: "SalesChannel",
+            dependencies: [
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Yams", package: "Yams"),
+            ]
+        ),
+        .target(
+            name: "SalesChannelSQLite",
+            dependencies: [
+                "SalesChannel",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ]
+        ),
+        .target(name: "CustomerPolicies", dependencies: ["SalesChannel"]),
+        .target(name: "SalesChannelTesting", dependencies: ["SalesChannel"]),
+        .executableTarget(
+            name: "saleschannel",
+            dependencies: [
+                "SalesChannel",
+                "SalesChannelSQLite",
+                "CustomerPolicies",
+                "SalesChannelTesting",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .testTarget(
+            name: "SalesChannelTests",
+            dependencies: ["SalesChannel", "SalesChannelTesting", "CustomerPolicies"],
+            resources: [.copy("Fixtures")]
+        ),
+        .testTarget(
+            name: "SalesChannelSQLiteTests",
+            dependencies: ["SalesChannel", "SalesChannelSQLite", "SalesChannelTesting"]
+        ),
+        .testTarget(
+            name: "EndToEndTests",
+            dependencies: [
+                "SalesChannel", "SalesChannelSQLite", "SalesChannelTesting", "saleschannel",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ]
+        ),
+    ]
+)
+
+for target in package.targets {
+    target.swiftSettings = (target.swiftSettings ?? []) + strictSettings
+}

@@ -1,0 +1,83 @@
+import Foundation
+import Logging
+
+/// A set of plugins wired together: the store, the commerce backend, the order sources, the
+/// customer policy, the sinks and the notifiers, with the order settings.
+///
+/// Host apps build one in code; `saleschannel run` builds one from a deployment file through
+/// the ``PluginRegistry``. Its ``services(logger:)`` run under a `ServiceGroup`.
+public struct Composition: Sendable {
+    public var store: any ChannelStore
+    public var backend: any CommerceBackend
+    public var sources: [any OrderSource]
+    public var customerPolicy: any CustomerPolicy
+    /// Sinks by name; every merchant-fulfilled order is handed to each of them.
+    public var sinks: [String: any ShipmentSink]
+    public var notifiers: [any Notifier]
+    public var settings: OrderSettings
+    public var retry: RetryPolicy
+    public var tuning: Tuning
+    /// Counters shared by the sync and the runner, for progress lines.
+    public let statistics: RunStatistics
+
+    public init(
+        store: any ChannelStore, backend: any CommerceBackend, sources: [any OrderSource],
+        customerPolicy: any CustomerPolicy, sinks: [String: any ShipmentSink] = [:], notifiers: [any Notifier] = [],
+        settings: OrderSettings = OrderSettings(), retry: RetryPolicy = RetryPolicy(), tuning: Tuning = Tuning()
+    ) {
+        self.store = store
+        self.backend = backend
+        self.sources = sources
+        self.customerPolicy = customerPolicy
+        self.sinks = sinks
+        self.notifiers = notifiers
+        var settings = settings
+        if settings.sinkNames.isEmpty { settings.sinkNames = sinks.keys.sorted() }
+        self.settings = settings
+        self.retry = retry
+        self.tuning = tuning
+        self.statistics = RunStatistics()
+    }
+
+    /// Timings of the long-running parts.
+    public struct Tuning: Hashable, Sendable {
+        /// Seconds between polls of a caught-up source.
+        public var pollInterval: Double
+        /// Seconds the runner waits when no job is due.
+        public var idleInterval: Double
+        /// Jobs claimed at once, and run concurrently.
+        public var batchSize: Int
+        /// Seconds a claimed job stays claimed before another runner may take it over.
+        public var lease: Double
+
+        public init(pollInterval: Double = 60, idleInterval: Double = 1, batchSize: Int = 16, lease: Double = 120) {
+            self.pollInterval = pollInterval
+            self.idleInterval = idleInterval
+            self.batchSize = batchSize
+            self.lease = lease
+        }
+    }
+
+    func sink(named name: String) throws -> any ShipmentSink {
+        guard let sink = sinks[name] else {
+            throw ExecutionError("no sink named `\(name)` is configured; configured: \(sinks.keys.sorted().joined(separator: ", "))", permanent: true)
+        }
+        return sink
+    }
+
+    /// The long-running services: one ``OrderSync`` per source and one ``EffectRunner``.
+    public func services(logger: Logger) -> [OrderSync.Service] {
+        sources.map { OrderSync(source: $0, composition: self, logger: logger).service } + [
+            EffectRunner(composition: self, logger: logger).service
+        ]
+    }
+
+    /// One full pass: every source until caught up, then every due effect until none is left
+    /// (waiting for retries that are scheduled). Dead-lettered jobs stay for `jobs retry`.
+    public func runOnce(logger: Logger) async throws {
+        for source in sources {
+            try await OrderSync(source: source, composition: self, logger: logger).catchUp()
+        }
+        try await EffectRunner(composition: self, logger: logger).drain()
+    }
+}

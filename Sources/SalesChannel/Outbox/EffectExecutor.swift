@@ -1,0 +1,125 @@
+import Foundation
+
+/// Runs one effect against the plugins of a ``Composition`` and says what it achieved.
+struct EffectExecutor: Sendable {
+    let composition: Composition
+
+    func execute(_ job: OutboxJob, record: OrderRecord, now: Date) async throws -> EffectOutcome {
+        let c = composition
+        switch job.effect {
+        case .assignCustomer:
+            return .customerAssigned(try await c.customerPolicy.customer(for: record.order, in: c.backend))
+
+        case .createCommerceOrder(let plan):
+            let order = record.order
+            let currency = order.orderTotal?.currencyCode ?? order.lines.compactMap(\.itemPrice?.currencyCode).first
+            let subtotal = currency.map { code in
+                order.lines.compactMap(\.itemPrice).filter { $0.currencyCode == code }.reduce(Money.zero(code), +)
+            }
+            let tax = currency.map { code in
+                order.lines.compactMap(\.itemTax).filter { $0.currencyCode == code }.reduce(Money.zero(code), +)
+            }
+            let draft = CommerceOrderDraft(
+                amazonOrderID: order.amazonOrderID, requestedNumber: plan.requestedNumber, status: plan.status,
+                lines: order.lines.map {
+                    CommerceOrderLine(
+                        orderItemID: $0.orderItemID, sku: $0.sku, title: $0.title, quantity: $0.quantityOrdered,
+                        quantityShipped: plan.status == .complete ? $0.quantityOrdered : 0,
+                        rowTotal: $0.itemPrice, tax: $0.itemTax)
+                },
+                subtotal: subtotal, tax: tax,
+                grandTotal: order.orderTotal ?? subtotal.flatMap { sub in tax.map { sub + $0 } },
+                customer: record.customer ?? .guest, affectsInventory: plan.affectsInventory,
+                shippingAddress: order.shippingAddress)
+            return .commerceOrderCreated(try await c.backend.createOrder(draft))
+
+        case .handOff(let name):
+            let sink = try c.sink(named: name)
+            let reference = try await sink.handOff(HandoffDocument(record: record), idempotencyKey: job.idempotencyKey)
+            return .handedOff(sink: name, reference: reference)
+
+        case .cancelHandoff(let name):
+            try await c.sink(named: name).cancel(HandoffDocument(record: record), idempotencyKey: job.idempotencyKey)
+            return .handoffCanceled(sink: name)
+
+        case .cancelCommerceOrder:
+            try await c.backend.setStatus(.canceled, of: try await commerceNumber(record))
+            return .commerceOrderCanceled
+
+        case .recordCommerceShipment(let id):
+            let shipment = try shipment(id, in: record)
+            try await c.backend.recordShipment(id, quantities: shipment.quantities, on: try await commerceNumber(record))
+            return .commerceShipmentRecorded(id)
+
+        case .completeCommerceOrder:
+            try await c.backend.setStatus(.complete, of: try await commerceNumber(record))
+            return .commerceOrderCompleted
+
+        case .confirmShipment(let id):
+            guard let source = c.sources.first(where: { $0.id == record.sourceID }) else {
+                throw ExecutionError("no source `\(record.sourceID)` is configured to confirm shipment \(id) to")
+            }
+            try await source.confirmShipment(try shipment(id, in: record), of: record.order)
+            return .shipmentConfirmed(id)
+
+        case .notify(let kind, let detail):
+            let event = MerchantEvent(
+                kind: kind, amazonOrderID: record.amazonOrderID, marketplaceID: record.order.marketplaceID,
+                fulfillmentChannel: record.order.fulfillmentChannel, commerceOrderNumber: record.commerceOrderNumber,
+                detail: detail, message: Self.message(kind, record: record, detail: detail), occurredAt: now)
+            for notifier in c.notifiers { try await notifier.notify(event) }
+            return .notified
+        }
+    }
+
+    private func commerceNumber(_ record: OrderRecord) async throws -> CommerceOrderNumber {
+        if let number = record.commerceOrderNumber { return number }
+        if let order = try await composition.backend.order(for: record.amazonOrderID) { return order.number }
+        throw ExecutionError("order \(record.amazonOrderID) has no commerce order yet")
+    }
+
+    private func shipment(_ id: ShipmentID, in record: OrderRecord) throws -> Shipment {
+        guard let shipment = record.shipments.first(where: { $0.id == id }) else {
+            throw ExecutionError("shipment \(id) is not recorded on order \(record.amazonOrderID)", permanent: true)
+        }
+        return shipment
+    }
+
+    static func message(_ kind: MerchantEvent.Kind, record: OrderRecord, detail: String?) -> String {
+        let id = record.amazonOrderID
+        let number = record.commerceOrderNumber.map { " (commerce order \($0))" } ?? ""
+        switch kind {
+        case .orderImported: return "Amazon order \(id) imported with status \(record.order.status)"
+        case .commerceOrderCreated:
+            return "Amazon order \(id) created as commerce order \(record.commerceOrderNumber?.rawValue ?? "(pending)")"
+        case .handoffFailed: return "Amazon order \(id)\(number) could not be handed to \(detail ?? "fulfilment")"
+        case .shipmentConfirmed: return "Amazon accepted shipment \(detail ?? "") of order \(id)"
+        case .shipmentRefused: return "Amazon refused shipment \(detail ?? "") of order \(id): \(record.lastError ?? "")"
+        case .canceled: return "Amazon order \(id)\(number) was canceled by Amazon"
+        case .buyerRequestedCancellation: return "The buyer of Amazon order \(id)\(number) asked to cancel it"
+        case .deadLettered: return "\(detail ?? "a job") for Amazon order \(id) failed too often and was set aside"
+        }
+    }
+}
+
+/// An effect could not run, for a reason of SalesChannel's own (not a plugin's).
+struct ExecutionError: Error, CustomStringConvertible, PermanentFailureMarking {
+    var description: String
+    var isPermanent: Bool
+    init(_ description: String, permanent: Bool = false) {
+        self.description = description
+        self.isPermanent = permanent
+    }
+}
+
+/// Lets an error decide at run time whether it is permanent.
+protocol PermanentFailureMarking { var isPermanent: Bool { get } }
+
+extension Error {
+    /// Retrying cannot cure this error.
+    var isPermanentFailure: Bool {
+        if self is any PermanentFailure { return true }
+        if let marked = self as? any PermanentFailureMarking { return marked.isPermanent }
+        return false
+    }
+}

@@ -1,0 +1,100 @@
+import Foundation
+import Logging
+import ServiceLifecycle
+
+/// Runs the outbox: claims due jobs, executes their effects with their idempotency keys, folds
+/// outcomes into the records, retries failures with exponential backoff and full jitter, and
+/// dead-letters a job after ``RetryPolicy/maxAttempts`` (or at once when the failure is
+/// permanent, such as Amazon refusing a shipment with a 400).
+public struct EffectRunner: Sendable {
+    public let composition: Composition
+    public let logger: Logger
+
+    public init(composition: Composition, logger: Logger) {
+        self.composition = composition
+        self.logger = logger
+    }
+
+    /// Claims and runs one batch. - Returns: how many jobs ran.
+    public func runBatch() async throws -> Int {
+        let jobs = try await composition.store.claimJobs(
+            limit: composition.tuning.batchSize, now: Date(), lease: composition.tuning.lease)
+        guard !jobs.isEmpty else { return 0 }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for job in jobs { group.addTask { try await self.run(job) } }
+            try await group.waitForAll()
+        }
+        return jobs.count
+    }
+
+    func run(_ job: OutboxJob) async throws {
+        let store = composition.store
+        let effect = job.effect
+        guard let record = try await store.record(job.amazonOrderID) else {
+            try await store.fail(job, reason: "order \(job.amazonOrderID) is not stored", retryAt: nil, now: Date()) { .unchanged($0) }
+            return
+        }
+        do {
+            let outcome = try await EffectExecutor(composition: composition).execute(job, record: record, now: Date())
+            try await store.finish(job, outcome: outcome, now: Date()) { current in
+                Workflow.apply(outcome, of: effect, to: current, now: Date())
+            }
+            composition.statistics.update { counters in
+                counters.effectsRun += 1
+                switch outcome {
+                case .commerceOrderCreated: counters.commerceOrdersCreated += 1
+                case .handedOff: counters.handoffs += 1
+                case .shipmentConfirmed: counters.shipmentsConfirmed += 1
+                case .commerceOrderCanceled: counters.cancellations += 1
+                default: break
+                }
+            }
+        } catch {
+            let reason = String(describing: error)
+            let final = error.isPermanentFailure || job.attempts >= composition.retry.maxAttempts
+            let retryAt = final
+                ? nil
+                : Date().addingTimeInterval(composition.retry.delay(afterAttempt: job.attempts, unit: Double.random(in: 0..<1)))
+            try await store.fail(job, reason: reason, retryAt: retryAt, now: Date()) { current in
+                Workflow.failed(effect, on: current, reason: reason, final: final, now: Date())
+            }
+            composition.statistics.update {
+                $0.errors += 1
+                if final { $0.deadLettered += 1 }
+            }
+            logger.warning(final ? "job dead-lettered" : "job failed; will retry", metadata: [
+                "job": "\(job.id)", "order": "\(job.amazonOrderID)", "effect": "\(effect.name)",
+                "attempt": "\(job.attempts)", "error": "\(reason)",
+            ])
+        }
+    }
+
+    /// Runs jobs until none is due or waiting for a retry; dead-lettered jobs are left.
+    public func drain() async throws {
+        while !Task.isCancelled {
+            if try await runBatch() > 0 { continue }
+            guard let due = try await composition.store.nextDueJob() else { return }
+            await pause(seconds: min(max(due.timeIntervalSinceNow, 0.01), composition.tuning.idleInterval))
+        }
+    }
+
+    /// Runs for ever, until graceful shutdown.
+    public func run() async throws {
+        var failures = 0
+        while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            do {
+                if try await runBatch() > 0 { failures = 0; continue }
+                failures = 0
+                let due = try await composition.store.nextDueJob()
+                let wait = due.map { min(max($0.timeIntervalSinceNow, 0.01), composition.tuning.idleInterval) }
+                await pause(seconds: wait ?? composition.tuning.idleInterval)
+            } catch {
+                failures += 1
+                logger.error("outbox runner failed; retrying", metadata: ["error": "\(error)"])
+                await pause(seconds: composition.retry.delay(afterAttempt: failures, unit: Double.random(in: 0.5..<1)))
+            }
+        }
+    }
+
+    public var service: OrderSync.Service { OrderSync.Service(name: "outbox runner", body: run) }
+}

@@ -1,0 +1,119 @@
+import Foundation
+
+/// Where SalesChannel keeps its own state: order records, their history, the outbox, the
+/// checkpoints and the quarantine.
+///
+/// Contract (checked by `ChannelStoreConformance` in `SalesChannelTesting`):
+/// - ``commit(_:from:decide:)`` stores a page atomically: the records the `decide` function
+///   returns, their effects and events, the quarantined orders and the new checkpoint, all or
+///   nothing. `decide` runs inside the transaction against the stored record, so concurrent
+///   writers never lose each other's changes.
+/// - An effect's idempotency key is unique: enqueuing it again is a no-op.
+/// - ``claimJobs(limit:now:lease:)`` hands out runnable jobs: pending (or running with an
+///   expired lease), due, and for ordered effects only when every earlier ordered effect of
+///   the same order is done. No job is handed to two claimers while its lease runs.
+/// - ``finish(_:outcome:now:decide:)`` marks a job done and applies its outcome to the record in
+///   one transaction; ``fail(_:reason:retryAt:now:decide:)`` schedules a retry or, with no
+///   retry date, dead-letters the job.
+public protocol ChannelStore: Sendable {
+    /// The stored checkpoint of a source.
+    func checkpoint(for sourceID: String) async throws -> SyncCheckpoint?
+
+    /// Stores one page from a source in one transaction (see the protocol's contract).
+    @discardableResult
+    func commit(
+        _ page: OrderPage, from sourceID: String,
+        decide: @escaping @Sendable (OrderRecord?, ChannelOrder) -> WorkflowDecision
+    ) async throws -> CommitSummary
+
+    /// Changes one stored record in one transaction (a shipment, a recovery).
+    /// - Throws: ``StoreError`` `.orderNotFound`, or whatever `decide` throws.
+    @discardableResult
+    func update(
+        _ id: AmazonOrderID, decide: @escaping @Sendable (OrderRecord) throws -> WorkflowDecision
+    ) async throws -> OrderRecord
+
+    /// Stores a decision for an order that may not be stored yet (recovery of one order by id).
+    @discardableResult
+    func upsert(
+        _ id: AmazonOrderID, decide: @escaping @Sendable (OrderRecord?) throws -> WorkflowDecision
+    ) async throws -> OrderRecord?
+
+    func record(_ id: AmazonOrderID) async throws -> OrderRecord?
+    /// Records in purchase order, newest last; hidden (Pending) ones only when asked.
+    func records(includeHidden: Bool) async throws -> [OrderRecord]
+    func events(for id: AmazonOrderID) async throws -> [OrderEvent]
+    func quarantined() async throws -> [QuarantinedOrder]
+
+    /// Claims up to `limit` runnable jobs for `lease` seconds.
+    func claimJobs(limit: Int, now: Date, lease: TimeInterval) async throws -> [OutboxJob]
+    /// Marks a job done and folds its outcome into the record, with any follow-up effects.
+    func finish(
+        _ job: OutboxJob, outcome: EffectOutcome, now: Date,
+        decide: @escaping @Sendable (OrderRecord) -> WorkflowDecision
+    ) async throws
+    /// Records a failed attempt: retried at `retryAt`, or dead-lettered when it is `nil`.
+    func fail(
+        _ job: OutboxJob, reason: String, retryAt: Date?, now: Date,
+        decide: @escaping @Sendable (OrderRecord) -> WorkflowDecision
+    ) async throws
+    /// Jobs with the given statuses (all when empty), oldest first.
+    func jobs(statuses: Set<OutboxJob.Status>) async throws -> [OutboxJob]
+    /// Puts dead-lettered jobs back in line with a fresh count of attempts (`ids` empty: all).
+    /// - Returns: how many were replayed.
+    @discardableResult
+    func replayDeadJobs(_ ids: [Int64], now: Date) async throws -> Int
+    /// The earliest time a pending job becomes due, or `nil` when none is pending.
+    func nextDueJob() async throws -> Date?
+
+    /// Counts for progress lines and summaries.
+    func statistics() async throws -> StoreStatistics
+}
+
+/// What committing one page did.
+public struct CommitSummary: Hashable, Sendable {
+    public var inserted = 0
+    public var updated = 0
+    public var unchanged = 0
+    public var skipped = 0
+    public var effects = 0
+    public var quarantined = 0
+    public init() {}
+}
+
+/// Counts over the whole store.
+public struct StoreStatistics: Hashable, Codable, Sendable {
+    public var orders = 0
+    public var visibleOrders = 0
+    public var commerceOrders = 0
+    public var shippedOrders = 0
+    public var canceledOrders = 0
+    public var jobsPending = 0
+    public var jobsDead = 0
+    public var quarantined = 0
+    public init() {}
+}
+
+/// A store failure, with what to do about it.
+public struct StoreError: Error, Hashable, Sendable, CustomStringConvertible {
+    public var code: Code
+    public var message: String
+
+    public init(_ code: Code, _ message: String) {
+        self.code = code
+        self.message = message
+    }
+
+    public enum Code: String, Hashable, Sendable {
+        case orderNotFound = "order-not-found"
+        case jobNotFound = "job-not-found"
+        case corrupt
+        case schemaTooNew = "schema-too-new"
+    }
+
+    public var description: String { message }
+
+    public static func orderNotFound(_ id: AmazonOrderID) -> StoreError {
+        StoreError(.orderNotFound, "order \(id) is not in the store; `saleschannel orders --all` lists what is")
+    }
+}

@@ -1,0 +1,91 @@
+import Foundation
+import Logging
+import ServiceLifecycle
+
+/// Pulls pages of changed orders from one ``OrderSource`` after its stored checkpoint, applies
+/// the ``Workflow`` and commits records, effects and the new checkpoint in one transaction.
+///
+/// The checkpoint only moves past orders that are stored: a crash at any point repeats at most
+/// the page in flight, and the workflow ignores snapshots it has already seen.
+public struct OrderSync: Sendable {
+    public let source: any OrderSource
+    public let composition: Composition
+    public let logger: Logger
+
+    public init(source: any OrderSource, composition: Composition, logger: Logger) {
+        self.source = source
+        self.composition = composition
+        self.logger = logger
+    }
+
+    /// Pulls and commits one page. - Returns: whether the source has more ready now.
+    public func syncPage() async throws -> Bool {
+        let store = composition.store
+        let checkpoint = try await store.checkpoint(for: source.id)
+        let page = try await source.changes(after: checkpoint)
+        let settings = composition.settings
+        let sourceID = source.id
+        let summary = try await store.commit(page, from: sourceID) { stored, snapshot in
+            Workflow.apply(snapshot: snapshot, to: stored, sourceID: sourceID, settings: settings, now: Date())
+        }
+        composition.statistics.update {
+            $0.pages += 1
+            $0.apiCalls += page.apiCalls
+            $0.ordersSeen += page.orders.count
+            $0.quarantined += page.quarantined.count
+        }
+        for bad in page.quarantined {
+            logger.warning("quarantined an order it could not read", metadata: [
+                "source": "\(sourceID)", "order": "\(bad.amazonOrderID?.rawValue ?? "?")", "reason": "\(bad.reason)",
+            ])
+        }
+        logger.debug("page committed", metadata: [
+            "source": "\(sourceID)", "orders": "\(page.orders.count)", "inserted": "\(summary.inserted)",
+            "updated": "\(summary.updated)", "effects": "\(summary.effects)",
+        ])
+        return page.hasMore
+    }
+
+    /// Syncs until the source says it is caught up.
+    public func catchUp() async throws {
+        while try await syncPage() {}
+    }
+
+    /// Polls for ever, until graceful shutdown; errors are logged and retried with backoff.
+    public func run() async throws {
+        var failures = 0
+        while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            let wait: Double
+            do {
+                wait = try await syncPage() ? 0 : composition.tuning.pollInterval
+                failures = 0
+            } catch {
+                failures += 1
+                composition.statistics.update { $0.errors += 1 }
+                wait = composition.retry.delay(afterAttempt: failures, unit: Double.random(in: 0.5..<1))
+                logger.error("sync failed; retrying", metadata: [
+                    "source": "\(source.id)", "error": "\(error)", "retryIn": "\(wait)s",
+                ])
+            }
+            if wait > 0 { await pause(seconds: wait) }
+        }
+    }
+
+    /// This sync as a ServiceLifecycle service.
+    public var service: Service { Service(name: "sync \(source.id)", body: run) }
+
+    /// A named long-running part of a ``Composition``.
+    public struct Service: ServiceLifecycle.Service, CustomStringConvertible {
+        public let name: String
+        let body: @Sendable () async throws -> Void
+        public func run() async throws { try await body() }
+        public var description: String { name }
+    }
+}
+
+/// Sleeps, returning early on graceful shutdown or cancellation.
+func pause(seconds: Double) async {
+    try? await cancelWhenGracefulShutdown {
+        try await Task.sleep(for: .milliseconds(Int(seconds * 1000)))
+    }
+}

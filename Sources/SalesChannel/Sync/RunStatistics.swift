@@ -1,0 +1,26 @@
+import Synchronization
+
+/// Counters of what a running process has done, for its progress line and summary.
+public final class RunStatistics: Sendable {
+    private let state = Mutex(Counters())
+
+    public init() {}
+
+    public struct Counters: Hashable, Sendable {
+        public var ordersSeen = 0
+        public var pages = 0
+        public var apiCalls = 0
+        public var quarantined = 0
+        public var effectsRun = 0
+        public var commerceOrdersCreated = 0
+        public var handoffs = 0
+        public var shipmentsConfirmed = 0
+        public var cancellations = 0
+        public var errors = 0
+        public var deadLettered = 0
+    }
+
+    public var snapshot: Counters { state.withLock { $0 } }
+
+    func update(_ body: (inout Counters) -> Void) { state.withLock { body(&$0) } }
+}

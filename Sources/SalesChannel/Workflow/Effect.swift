@@ -1,0 +1,62 @@
+/// Something the workflow decided must happen outside SalesChannel's own records.
+///
+/// Effects are written to the outbox in the same transaction as the record that caused them
+/// and run by the ``EffectRunner`` with an idempotency key, so each happens once however often
+/// the process crashes.
+public enum Effect: Hashable, Codable, Sendable {
+    /// Ask the ``CustomerPolicy`` who the buyer is in the commerce system (MFN step 4).
+    case assignCustomer
+    /// Create the commerce order (MFN step 3, FBA step 3).
+    case createCommerceOrder(CommercePlan)
+    /// Hand the commerce order to a fulfilment system through the named ``ShipmentSink``.
+    case handOff(sink: String)
+    /// Tell the named sink that the order was canceled.
+    case cancelHandoff(sink: String)
+    /// Cancel the commerce order (Amazon canceled before shipment).
+    case cancelCommerceOrder
+    /// Record a shipment's quantities on the commerce order.
+    case recordCommerceShipment(ShipmentID)
+    /// Set the commerce order to `Complete` (every item shipped).
+    case completeCommerceOrder
+    /// Confirm a shipment to Amazon with its tracking (MFN step 5).
+    case confirmShipment(ShipmentID)
+    /// Tell the merchant-facing notifiers.
+    case notify(MerchantEvent.Kind, detail: String?)
+
+    /// How the commerce order is to be created.
+    public struct CommercePlan: Hashable, Codable, Sendable {
+        public var status: CommerceOrderStatus
+        public var requestedNumber: CommerceOrderNumber?
+        public var affectsInventory: Bool
+        public init(status: CommerceOrderStatus, requestedNumber: CommerceOrderNumber?, affectsInventory: Bool) {
+            self.status = status
+            self.requestedNumber = requestedNumber
+            self.affectsInventory = affectsInventory
+        }
+    }
+
+    /// A stable name for this effect within its order, used in its idempotency key.
+    public var name: String {
+        switch self {
+        case .assignCustomer: "assign-customer"
+        case .createCommerceOrder: "create-commerce-order"
+        case .handOff(let sink): "handoff:\(sink)"
+        case .cancelHandoff(let sink): "cancel-handoff:\(sink)"
+        case .cancelCommerceOrder: "cancel-commerce-order"
+        case .recordCommerceShipment(let id): "commerce-shipment:\(id)"
+        case .completeCommerceOrder: "complete-commerce-order"
+        case .confirmShipment(let id): "confirm-shipment:\(id)"
+        case .notify(let kind, let detail): "notify:\(kind.rawValue)" + (detail.map { ":\($0)" } ?? "")
+        }
+    }
+
+    /// The key under which this effect runs at most once: `<amazon order id>/<name>`.
+    public func idempotencyKey(for order: AmazonOrderID) -> String { "\(order)/\(name)" }
+
+    /// Ordered effects of one order run strictly one after another (the customer before the
+    /// commerce order, the order before its handoff). Notifications do not wait and block nothing.
+    public var isOrdered: Bool {
+        if case .notify = self { return false }
+        return true
+    }
+}

@@ -1,0 +1,312 @@
+import Foundation
+
+/// The order workflow: Amazon's two fulfilment workflows as Adobe's Amazon Sales Channel
+/// documents them (`reference/adobe-docs/fulfillment-workflows.md`), as pure functions.
+///
+/// Every function takes the stored record and an input (a channel snapshot, a merchant's
+/// shipment, or the outcome of an effect) and returns the new record with the effects to run.
+/// Nothing here does I/O, reads a clock or draws a random number: the caller passes `now`.
+public enum Workflow {
+    // MARK: Snapshots
+
+    /// Folds a new channel snapshot into the stored record.
+    ///
+    /// Merchant-fulfilled (MFN): Pending is imported but hidden (step 1); Unshipped shows the
+    /// order (step 2) and creates the commerce order with its details (step 3), after the
+    /// customer is decided (step 4), then hands it to fulfilment (step 4); shipments complete
+    /// it (step 5). Fulfilled by Amazon (FBA): nothing is imported before `Shipped` (step 2);
+    /// then the commerce order is created `Complete`, affecting no inventory (step 3).
+    ///
+    /// A snapshot older than the record, or a repeat of it, changes nothing; a status never
+    /// moves backwards and shipped quantities never shrink.
+    public static func apply(
+        snapshot: ChannelOrder, to stored: OrderRecord?, sourceID: String, settings: OrderSettings, now: Date
+    ) -> WorkflowDecision {
+        // FBA step 2: not imported until Amazon ships it.
+        if stored == nil, snapshot.fulfillmentChannel == .amazon, snapshot.status != .shipped {
+            return .unchanged(nil)
+        }
+        var events: [OrderEvent] = []
+        var record: OrderRecord
+        if let stored {
+            guard snapshot.lastUpdateDate >= stored.order.lastUpdateDate else { return .unchanged(stored) }
+            let merged = merge(snapshot, into: stored.order)
+            guard merged != stored.order else { return .unchanged(stored) }
+            record = stored
+            if merged.status != stored.order.status {
+                events.append(event(record, .statusChanged, "Amazon status \(stored.order.status) → \(merged.status)", now))
+            }
+            record.order = merged
+        } else {
+            record = OrderRecord(order: snapshot, sourceID: sourceID, now: now)
+            events.append(event(record, .imported, "imported from \(sourceID) with Amazon status \(snapshot.status)", now))
+        }
+        record.updatedAt = now
+        var effects: [Effect] = []
+        advance(&record, settings: settings, now: now, effects: &effects, events: &events)
+        return WorkflowDecision(record: record, effects: effects, events: events)
+    }
+
+    /// Combines a newer snapshot with what is stored, never moving backwards.
+    static func merge(_ snapshot: ChannelOrder, into stored: ChannelOrder) -> ChannelOrder {
+        var merged = snapshot
+        if snapshot.status.progress < stored.status.progress
+            || (snapshot.status.progress == stored.status.progress && stored.status.isTerminal)
+        {
+            merged.status = stored.status
+        }
+        merged.lines = snapshot.lines.map { line in
+            var line = line
+            if let old = stored.line(line.orderItemID) { line.quantityShipped = max(line.quantityShipped, old.quantityShipped) }
+            return line
+        }
+        // Amazon drops buyer data from old orders; keep what was already imported.
+        merged.buyer = snapshot.buyer ?? stored.buyer
+        merged.shippingAddress = snapshot.shippingAddress ?? stored.shippingAddress
+        merged.buyerCancellationRequest = snapshot.buyerCancellationRequest ?? stored.buyerCancellationRequest
+        merged.orderTotal = snapshot.orderTotal ?? stored.orderTotal
+        return merged
+    }
+
+    /// Plans whatever the record's current state calls for and has not been planned yet.
+    static func advance(
+        _ record: inout OrderRecord, settings: OrderSettings, now: Date,
+        effects: inout [Effect], events: inout [OrderEvent]
+    ) {
+        let order = record.order
+        let isFBA = order.fulfillmentChannel == .amazon
+
+        // MFN step 2 / FBA step 2: verified orders are shown; canceled ones stay as they were.
+        if !order.status.isAwaitingVerification && !record.isCanceled {
+            record.visible = true
+        }
+        if record.visible && !record.plans.importedNotice {
+            record.plans.importedNotice = true
+            effects.append(.notify(.orderImported, detail: nil))
+        }
+
+        if order.buyerCancellationRequest != nil && !record.buyerCancellationFlagged && !record.isCanceled {
+            record.buyerCancellationFlagged = true
+            events.append(event(record, .buyerRequestedCancellation, "the buyer asked Amazon to cancel this order", now))
+            effects.append(.notify(.buyerRequestedCancellation, detail: nil))
+        }
+
+        // Amazon canceled the order (before it shipped; shipped orders cannot be canceled).
+        if record.isCanceled {
+            if !record.plans.cancellation && (record.plans.commerceOrder || record.plans.handoff) {
+                record.plans.cancellation = true
+                if record.plans.commerceOrder { effects.append(.cancelCommerceOrder) }
+                if record.plans.handoff {
+                    effects += settings.sinkNames.map { .cancelHandoff(sink: $0) }
+                }
+                effects.append(.notify(.canceled, detail: nil))
+                events.append(event(record, .canceled, "Amazon canceled the order; canceling the commerce order", now))
+            } else if !record.plans.cancellation {
+                record.plans.cancellation = true
+                events.append(event(record, .canceled, "Amazon canceled the order before it was verified", now))
+            }
+            return
+        }
+
+        guard settings.importAmazonOrders else { return }
+
+        // MFN step 3 and 4 / FBA step 3: the commerce order, after the customer is decided.
+        let readyForCommerce = isFBA ? order.status == .shipped : record.visible
+        if readyForCommerce && !record.plans.commerceOrder {
+            record.plans.commerceOrder = true
+            let plan = Effect.CommercePlan(
+                status: isFBA ? .complete : settings.newOrderStatus,
+                requestedNumber: settings.orderNumberSource == .amazonOrderNumber
+                    ? CommerceOrderNumber(order.amazonOrderID.rawValue) : nil,
+                affectsInventory: !isFBA)
+            effects.append(.assignCustomer)
+            effects.append(.createCommerceOrder(plan))
+            if isFBA {
+                // Amazon ships FBA orders: no handoff, the order is created Complete.
+                record.plans.completion = true
+                record.handoff = .notApplicable
+            } else if order.status == .shipped {
+                // Shipped before we ever saw it (for example from Seller Central): nothing to fulfil.
+                record.plans.completion = true
+                effects.append(.completeCommerceOrder)
+            } else if !settings.sinkNames.isEmpty {
+                record.plans.handoff = true
+                record.handoff = .pending
+                effects += settings.sinkNames.map { .handOff(sink: $0) }
+            }
+        }
+
+        // MFN step 5: every item shipped makes the commerce order Complete.
+        if record.plans.commerceOrder && !record.plans.completion && record.isFullyShipped {
+            record.plans.completion = true
+            effects.append(.completeCommerceOrder)
+        }
+    }
+
+    // MARK: Shipments
+
+    /// Records a shipment the merchant made (MFN step 5): the tracking is confirmed to Amazon
+    /// through the outbox, the commerce order's shipped quantities are updated, and when every
+    /// item has shipped the commerce order becomes `Complete`.
+    ///
+    /// - Throws: ``ShipmentRejection`` when the order cannot take this shipment.
+    public static func record(
+        shipment: Shipment, on stored: OrderRecord, settings: OrderSettings, now: Date
+    ) throws(ShipmentRejection) -> WorkflowDecision {
+        let order = stored.order
+        guard order.fulfillmentChannel == .merchant else {
+            throw ShipmentRejection(order: order.amazonOrderID, reason: "Amazon ships FBA orders; only merchant-fulfilled orders take shipments")
+        }
+        guard !stored.isCanceled else {
+            throw ShipmentRejection(order: order.amazonOrderID, reason: "the order is canceled at Amazon")
+        }
+        guard stored.visible, order.status == .unshipped || order.status == .partiallyShipped else {
+            throw ShipmentRejection(order: order.amazonOrderID, reason: "Amazon status is \(order.status); only Unshipped or PartiallyShipped orders can be shipped")
+        }
+        guard !shipment.packages.isEmpty, shipment.packages.allSatisfy({ !$0.items.isEmpty }) else {
+            throw ShipmentRejection(order: order.amazonOrderID, reason: "a shipment needs at least one package with items")
+        }
+        guard !stored.shipments.contains(where: { $0.id == shipment.id }) else {
+            throw ShipmentRejection(order: order.amazonOrderID, reason: "shipment \(shipment.id) is already recorded")
+        }
+        for (item, quantity) in shipment.quantities {
+            guard let line = order.line(item) else {
+                throw ShipmentRejection(order: order.amazonOrderID, reason: "order item \(item) is not on this order")
+            }
+            let open = line.quantityOrdered - stored.shippedQuantity(item)
+            guard quantity > 0, quantity <= open else {
+                throw ShipmentRejection(order: order.amazonOrderID, reason: "order item \(item): \(quantity) requested, \(open) left to ship")
+            }
+        }
+        for package in shipment.packages {
+            guard !package.trackingNumber.isEmpty else {
+                throw ShipmentRejection(order: order.amazonOrderID, reason: "package \(package.packageReferenceID) has no tracking number")
+            }
+            guard !package.carrierCode.isEmpty, package.carrierCode != "Other" || !(package.carrierName ?? "").isEmpty else {
+                throw ShipmentRejection(order: order.amazonOrderID, reason: "carrier code `Other` needs a carrier name")
+            }
+        }
+        var record = stored
+        var shipment = shipment
+        shipment.amazonConfirmation = .pending
+        record.shipments.append(shipment)
+        record.updatedAt = now
+        var effects: [Effect] = [.confirmShipment(shipment.id)]
+        if record.plans.commerceOrder { effects.append(.recordCommerceShipment(shipment.id)) }
+        var events = [event(record, .shipmentRecorded, "shipment \(shipment.id) recorded: \(shipment.packages.count) package(s), \(shipment.quantities.values.reduce(0, +)) item(s)", now)]
+        advance(&record, settings: settings, now: now, effects: &effects, events: &events)
+        return WorkflowDecision(record: record, effects: effects, events: events)
+    }
+
+    // MARK: Effect outcomes
+
+    /// Folds the outcome of an effect that ran into the record.
+    public static func apply(
+        _ outcome: EffectOutcome, of effect: Effect, to stored: OrderRecord, now: Date
+    ) -> WorkflowDecision {
+        var record = stored
+        record.updatedAt = now
+        var effects: [Effect] = []
+        var events: [OrderEvent] = []
+        switch outcome {
+        case .customerAssigned(let customer):
+            record.customer = customer
+            let who = customer.customerID.map { "customer account \($0)" } ?? "guest checkout"
+            events.append(event(record, .customerAssigned, who, now))
+        case .commerceOrderCreated(let commerce):
+            record.commerceOrderNumber = commerce.number
+            record.commerceStatus = commerce.status
+            record.customer = commerce.customer
+            events.append(event(record, .commerceOrderCreated, "commerce order \(commerce.number) created as \(commerce.status)", now))
+            effects.append(.notify(.commerceOrderCreated, detail: nil))
+            // Shipments recorded before the commerce order existed are applied to it now.
+            effects += record.shipments.map { .recordCommerceShipment($0.id) }
+        case .handedOff(let sink, let reference):
+            record.handoff = .delivered
+            events.append(event(record, .handedOff, "handed to \(sink)" + (reference.map { " (\($0))" } ?? ""), now))
+        case .handoffCanceled(let sink):
+            events.append(event(record, .canceled, "cancellation delivered to \(sink)", now))
+        case .commerceOrderCanceled:
+            record.commerceStatus = .canceled
+            events.append(event(record, .canceled, "commerce order canceled", now))
+        case .commerceShipmentRecorded:
+            break
+        case .commerceOrderCompleted:
+            record.commerceStatus = .complete
+            events.append(event(record, .commerceOrderCompleted, "commerce order complete: every item shipped", now))
+        case .shipmentConfirmed(let id):
+            if let index = record.shipments.firstIndex(where: { $0.id == id }) {
+                record.shipments[index].amazonConfirmation = .confirmed
+                record.shipments[index].lastError = nil
+                let confirmed = record.shipments.filter { $0.amazonConfirmation == .confirmed }
+                for line in record.order.lines.indices {
+                    let item = record.order.lines[line].orderItemID
+                    let quantity = confirmed.reduce(0) { $0 + ($1.quantities[item] ?? 0) }
+                    record.order.lines[line].quantityShipped = max(
+                        record.order.lines[line].quantityShipped,
+                        min(quantity, record.order.lines[line].quantityOrdered))
+                }
+                // The channel order is Shipped once Amazon has every item.
+                if record.order.isFullyShipped {
+                    record.order.status = .shipped
+                } else if record.order.status == .unshipped {
+                    record.order.status = .partiallyShipped
+                }
+            }
+            events.append(event(record, .shipmentConfirmed, "Amazon accepted shipment \(id)", now))
+            effects.append(.notify(.shipmentConfirmed, detail: id.rawValue))
+        case .notified:
+            break
+        }
+        if case .notify = effect {} else { record.lastError = nil }
+        return WorkflowDecision(record: record, effects: effects, events: events)
+    }
+
+    /// Records that an effect failed. With `final` it has been dead-lettered (or was refused
+    /// for good, such as Amazon's 400 on a shipment confirmation) and the merchant is told.
+    public static func failed(
+        _ effect: Effect, on stored: OrderRecord, reason: String, final: Bool, now: Date
+    ) -> WorkflowDecision {
+        var record = stored
+        record.updatedAt = now
+        record.lastError = "\(effect.name): \(reason)"
+        var events: [OrderEvent] = []
+        var effects: [Effect] = []
+        guard final else {
+            events.append(event(record, .effectFailed, "\(effect.name) failed, will retry: \(reason)", now))
+            return WorkflowDecision(record: record, effects: effects, events: events)
+        }
+        switch effect {
+        case .handOff(let sink):
+            record.handoff = .failed
+            events.append(event(record, .handoffFailed, "handoff to \(sink) failed: \(reason)", now))
+            effects.append(.notify(.handoffFailed, detail: sink))
+        case .confirmShipment(let id):
+            if let index = record.shipments.firstIndex(where: { $0.id == id }) {
+                record.shipments[index].amazonConfirmation = .failed
+                record.shipments[index].lastError = reason
+            }
+            events.append(event(record, .shipmentRefused, "Amazon refused shipment \(id): \(reason)", now))
+            effects.append(.notify(.shipmentRefused, detail: id.rawValue))
+        default:
+            events.append(event(record, .deadLettered, "\(effect.name) dead-lettered: \(reason)", now))
+            if case .notify = effect {} else { effects.append(.notify(.deadLettered, detail: effect.name)) }
+        }
+        return WorkflowDecision(record: record, effects: effects, events: events)
+    }
+
+    static func event(_ record: OrderRecord, _ kind: OrderEvent.Kind, _ message: String, _ now: Date) -> OrderEvent {
+        OrderEvent(amazonOrderID: record.amazonOrderID, at: now, kind: kind, message: message)
+    }
+}
+
+/// A shipment the order cannot take, with the reason in words a merchant can act on.
+public struct ShipmentRejection: Error, Hashable, Sendable, CustomStringConvertible {
+    public var order: AmazonOrderID
+    public var reason: String
+    public init(order: AmazonOrderID, reason: String) {
+        self.order = order
+        self.reason = reason
+    }
+    public var description: String { "order \(order): \(reason)" }
+}
