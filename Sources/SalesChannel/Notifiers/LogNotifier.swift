@@ -1,0 +1,20 @@
+import Logging
+
+/// A ``Notifier`` that writes merchant events to the log (ids and statuses only).
+public struct LogNotifier: Notifier {
+    public let logger: Logger
+    public init(logger: Logger) { self.logger = logger }
+
+    public func notify(_ event: MerchantEvent) async throws {
+        let level: Logger.Level = switch event.kind {
+        case .handoffFailed, .shipmentRefused, .deadLettered: .warning
+        default: .info
+        }
+        logger.log(level: level, "\(event.message)", metadata: [
+            "event": "\(event.kind.rawValue)", "order": "\(event.amazonOrderID)",
+        ])
+    }
+
+    public static let descriptor = PluginDescriptor(
+        name: "log", kind: .notifier, summary: "Writes merchant events to the log")
+}

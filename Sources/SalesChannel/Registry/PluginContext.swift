@@ -1,0 +1,31 @@
+import Foundation
+import Logging
+
+/// What a plugin factory may use besides its own configuration section.
+public struct PluginContext: Sendable {
+    /// The folder relative paths in the deployment file are resolved against.
+    public var directory: URL
+    public var environment: [String: String]
+    public var logger: Logger
+
+    public init(directory: URL, environment: [String: String], logger: Logger) {
+        self.directory = directory
+        self.environment = environment
+        self.logger = logger
+    }
+
+    /// Resolves a path from the deployment file against ``directory``.
+    public func resolve(_ path: String) -> URL {
+        path.hasPrefix("/") ? URL(fileURLWithPath: path) : directory.appendingPathComponent(path)
+    }
+}
+
+/// What a store plugin provides: SalesChannel's own store and the commerce backend.
+public struct StorePlugin: Sendable {
+    public var store: any ChannelStore
+    public var backend: any CommerceBackend
+    public init(store: any ChannelStore, backend: any CommerceBackend) {
+        self.store = store
+        self.backend = backend
+    }
+}

@@ -1,0 +1,164 @@
+import Foundation
+import Logging
+
+/// Plugins by name, each with a factory that builds it from its configuration section.
+///
+/// A value, not a global: the command-line tool starts from `PluginRegistry.standard` (the
+/// shipped plugins) and a host app registers its own beside them. ``composition(from:context:)``
+/// validates a whole deployment before anything runs and throws a ``DeploymentError`` that
+/// names the file, the key and what is allowed.
+public struct PluginRegistry: Sendable {
+    public typealias Factory<Plugin> = @Sendable (ConfigSection, PluginContext) throws -> Plugin
+
+    private var stores: [String: Entry<StorePlugin>] = [:]
+    private var sources: [String: Entry<any OrderSource>] = [:]
+    private var policies: [String: Entry<any CustomerPolicy>] = [:]
+    private var sinks: [String: Entry<any ShipmentSink>] = [:]
+    private var notifiers: [String: Entry<any Notifier>] = [:]
+
+    struct Entry<Plugin>: Sendable {
+        let descriptor: PluginDescriptor
+        let factory: Factory<Plugin>
+    }
+
+    public init() {}
+
+    public mutating func registerStore(_ descriptor: PluginDescriptor, factory: @escaping Factory<StorePlugin>) {
+        stores[descriptor.name] = Entry(descriptor: descriptor.with(kind: .store), factory: factory)
+    }
+    public mutating func registerSource(_ descriptor: PluginDescriptor, factory: @escaping Factory<any OrderSource>) {
+        sources[descriptor.name] = Entry(descriptor: descriptor.with(kind: .source), factory: factory)
+    }
+    public mutating func registerCustomerPolicy(_ descriptor: PluginDescriptor, factory: @escaping Factory<any CustomerPolicy>) {
+        policies[descriptor.name] = Entry(descriptor: descriptor.with(kind: .customerPolicy), factory: factory)
+    }
+    public mutating func registerSink(_ descriptor: PluginDescriptor, factory: @escaping Factory<any ShipmentSink>) {
+        sinks[descriptor.name] = Entry(descriptor: descriptor.with(kind: .sink), factory: factory)
+    }
+    public mutating func registerNotifier(_ descriptor: PluginDescriptor, factory: @escaping Factory<any Notifier>) {
+        notifiers[descriptor.name] = Entry(descriptor: descriptor.with(kind: .notifier), factory: factory)
+    }
+
+    /// Every registered plugin, by kind and name.
+    public var descriptors: [PluginDescriptor] {
+        (stores.values.map(\.descriptor) + sources.values.map(\.descriptor) + policies.values.map(\.descriptor)
+            + sinks.values.map(\.descriptor) + notifiers.values.map(\.descriptor))
+            .sorted { ($0.kind.rawValue, $0.name) < ($1.kind.rawValue, $1.name) }
+    }
+
+    /// Builds every plugin a deployment names, with its settings, or throws for the first problem.
+    public func composition(from root: ConfigSection, context: PluginContext) throws -> Composition {
+        let storeSection = try root.section("store")
+        let store = try build(storeSection, from: stores, kind: .store, default: "sqlite", context: context)
+
+        let sourceSections = try root.list("sources")
+        guard !sourceSections.isEmpty else {
+            throw DeploymentError(file: root.file, key: "sources", problem: "at least one source is required", allowed: sources.keys.sorted())
+        }
+        var builtSources: [any OrderSource] = []
+        for section in sourceSections {
+            let source = try build(section, from: sources, kind: .source, default: nil, context: context)
+            if builtSources.contains(where: { $0.id == source.id }) {
+                throw DeploymentError(file: root.file, key: section.keyPath(), problem: "a second source with id `\(source.id)`; each source needs its own checkpoint (give it a distinct `id`)")
+            }
+            builtSources.append(source)
+        }
+
+        let settingsSection = try root.section("orderSettings")
+        let policySection = try root.section("customerPolicy")
+        let creation = try settingsSection.oneOf("customerCreation", ["guest", "build-new-customer-account"], default: "guest")
+        if settingsSection.contains("customerCreation") && root.contains("customerPolicy") {
+            throw DeploymentError(file: root.file, key: "orderSettings.customerCreation", problem: "set either orderSettings.customerCreation or customerPolicy, not both")
+        }
+        let policy = try build(policySection, from: policies, kind: .customerPolicy,
+                               default: creation == "guest" ? "guest" : "create-customer", context: context)
+
+        var builtSinks: [String: any ShipmentSink] = [:]
+        for section in try root.list("sinks") {
+            let pluginName = try section.requiredString("plugin")
+            let name = try section.string("name") ?? pluginName
+            guard builtSinks[name] == nil else {
+                throw DeploymentError(file: root.file, key: section.keyPath("name"), problem: "a second sink named `\(name)`; give each sink a distinct `name`")
+            }
+            builtSinks[name] = try build(section, from: sinks, kind: .sink, default: nil, context: context)
+        }
+        var builtNotifiers: [any Notifier] = []
+        for section in try root.list("notifiers") {
+            builtNotifiers.append(try build(section, from: notifiers, kind: .notifier, default: nil, context: context))
+        }
+
+        let settings = try OrderSettings(section: settingsSection, sinkNames: builtSinks.keys.sorted())
+        let runner = try root.section("runner")
+        let retry = RetryPolicy(
+            maxAttempts: try runner.int("maxAttempts", default: 8, in: 1...100),
+            baseDelay: try runner.double("baseDelaySeconds", default: 1, in: 0.001...3600),
+            maxDelay: try runner.double("maxDelaySeconds", default: 300, in: 0.001...86400))
+        let tuning = Composition.Tuning(
+            pollInterval: try runner.double("pollIntervalSeconds", default: 60, in: 0.01...86400),
+            idleInterval: try runner.double("idleIntervalSeconds", default: 1, in: 0.01...3600),
+            batchSize: try runner.int("batchSize", default: 16, in: 1...1000),
+            lease: try runner.double("leaseSeconds", default: 120, in: 1...86400))
+
+        try root.checkNoUnknownKeys()
+        return Composition(
+            store: store.store, backend: store.backend, sources: builtSources, customerPolicy: policy,
+            sinks: builtSinks, notifiers: builtNotifiers, settings: settings, retry: retry, tuning: tuning)
+    }
+
+    private func build<Plugin>(
+        _ section: ConfigSection, from entries: [String: Entry<Plugin>], kind: PluginKind, default defaultName: String?,
+        context: PluginContext
+    ) throws -> Plugin {
+        let name: String
+        if let given = try section.string("plugin") {
+            name = given
+        } else if let defaultName {
+            name = defaultName
+        } else {
+            throw DeploymentError(file: section.file, key: section.keyPath("plugin"), problem: "is required", allowed: entries.keys.sorted())
+        }
+        guard let entry = entries[name] else {
+            throw DeploymentError(file: section.file, key: section.keyPath("plugin"), problem: "no \(kind.rawValue) plugin is registered as `\(name)`", allowed: entries.keys.sorted())
+        }
+        _ = try section.string("name")
+        return try entry.factory(section, context)
+    }
+}
+
+extension PluginDescriptor {
+    fileprivate func with(kind: PluginKind) -> PluginDescriptor {
+        var copy = self
+        copy.kind = kind
+        return copy
+    }
+}
+
+extension OrderSettings {
+    /// The keys of the `orderSettings` section, for `saleschannel plugins` and the docs.
+    public static let keys: [PluginDescriptor.Key] = [
+        .init("importAmazonOrders", "enabled | disabled", default: "enabled", "Import Amazon Orders: disabled imports and shows channel orders but creates no commerce orders"),
+        .init("customerCreation", "guest | build-new-customer-account", default: "guest", "Customer Creation (shorthand for customerPolicy: guest or create-customer)"),
+        .init("orderNumberSource", "commerce-increment | amazon-order-number", default: "commerce-increment", "Order Number Source"),
+        .init("orderStatus", "default | custom", default: "default", "Order Status of new merchant-fulfilled commerce orders"),
+        .init("processingOrderStatus", "string", "Processing Order Status, required with orderStatus: custom"),
+    ]
+
+    /// Reads the `orderSettings` section.
+    public init(section: ConfigSection, sinkNames: [String]) throws(DeploymentError) {
+        let importOrders = try section.oneOf("importAmazonOrders", ["enabled", "disabled"], default: "enabled")
+        let statusMode = try section.oneOf("orderStatus", ["default", "custom"], default: "default")
+        let custom = try section.string("processingOrderStatus")
+        switch (statusMode, custom) {
+        case ("custom", nil):
+            throw DeploymentError(file: section.file, key: section.keyPath("processingOrderStatus"), problem: "is required when orderStatus is custom")
+        case ("default", .some):
+            throw DeploymentError(file: section.file, key: section.keyPath("processingOrderStatus"), problem: "applies only with orderStatus: custom")
+        default: break
+        }
+        self.init(
+            importAmazonOrders: importOrders == "enabled",
+            orderNumberSource: try section.choice("orderNumberSource", default: .commerceIncrement),
+            processingOrderStatus: custom.map(CommerceOrderStatus.init(rawValue:)),
+            sinkNames: sinkNames)
+    }
+}
