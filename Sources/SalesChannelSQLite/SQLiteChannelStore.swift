@@ -1,0 +1,292 @@
+import Foundation
+import GRDB
+import SalesChannel
+
+/// The embedded ``ChannelStore``: records, history, outbox, checkpoints and quarantine in one
+/// SQLite file. Each operation is one write transaction, so a crash leaves either all of a
+/// page (records, effects, checkpoint) or none of it.
+public struct SQLiteChannelStore: ChannelStore {
+    public let database: SQLiteDatabase
+    var pool: DatabasePool { database.pool }
+
+    public init(database: SQLiteDatabase) { self.database = database }
+
+    // MARK: Sync
+
+    public func checkpoint(for sourceID: String) async throws -> SyncCheckpoint? {
+        try await pool.read { db in
+            try String.fetchOne(db, sql: "SELECT value FROM checkpoints WHERE source_id = ?", arguments: [sourceID])
+                .map(SyncCheckpoint.init)
+        }
+    }
+
+    public func commit(
+        _ page: OrderPage, from sourceID: String,
+        decide: @escaping @Sendable (OrderRecord?, ChannelOrder) -> WorkflowDecision
+    ) async throws -> CommitSummary {
+        try await pool.write { db in
+            var summary = CommitSummary()
+            let now = Date()
+            for snapshot in page.orders {
+                let stored = try Self.loadRecord(snapshot.amazonOrderID, db)
+                let decision = decide(stored, snapshot)
+                guard decision.changed else { summary.unchanged += 1; continue }
+                guard decision.record != nil else { summary.skipped += 1; continue }
+                if stored == nil { summary.inserted += 1 } else { summary.updated += 1 }
+                summary.effects += try Self.store(decision, db, now: now)
+            }
+            for bad in page.quarantined {
+                try db.execute(
+                    sql: "INSERT INTO quarantine(source_id, amazon_order_id, reason, payload, at) VALUES (?,?,?,?,?)",
+                    arguments: [bad.sourceID, bad.amazonOrderID?.rawValue, bad.reason, bad.payload, bad.at.timeIntervalSince1970])
+                summary.quarantined += 1
+            }
+            try db.execute(
+                sql: """
+                    INSERT INTO checkpoints(source_id, value, updated_at) VALUES (?,?,?)
+                    ON CONFLICT(source_id) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at
+                    """,
+                arguments: [sourceID, page.checkpoint.value, now.timeIntervalSince1970])
+            return summary
+        }
+    }
+
+    public func update(
+        _ id: AmazonOrderID, decide: @escaping @Sendable (OrderRecord) throws -> WorkflowDecision
+    ) async throws -> OrderRecord {
+        try await pool.write { db in
+            guard let stored = try Self.loadRecord(id, db) else { throw StoreError.orderNotFound(id) }
+            let decision = try decide(stored)
+            guard decision.changed, let record = decision.record else { return stored }
+            try Self.store(decision, db, now: Date())
+            return record
+        }
+    }
+
+    public func upsert(
+        _ id: AmazonOrderID, decide: @escaping @Sendable (OrderRecord?) throws -> WorkflowDecision
+    ) async throws -> OrderRecord? {
+        try await pool.write { db in
+            let stored = try Self.loadRecord(id, db)
+            let decision = try decide(stored)
+            guard decision.changed, decision.record != nil else { return stored }
+            try Self.store(decision, db, now: Date())
+            return decision.record
+        }
+    }
+
+    // MARK: Reading
+
+    public func record(_ id: AmazonOrderID) async throws -> OrderRecord? {
+        try await pool.read { db in try Self.loadRecord(id, db) }
+    }
+
+    public func records(includeHidden: Bool) async throws -> [OrderRecord] {
+        try await pool.read { db in
+            let sql = "SELECT record FROM orders" + (includeHidden ? "" : " WHERE visible = 1")
+                + " ORDER BY purchase_date, amazon_order_id"
+            return try Data.fetchAll(db, sql: sql).map { try Coding.decode(OrderRecord.self, $0) }
+        }
+    }
+
+    public func events(for id: AmazonOrderID) async throws -> [OrderEvent] {
+        try await pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT at, kind, message FROM order_events WHERE amazon_order_id = ? ORDER BY id", arguments: [id.rawValue])
+                .map { row in
+                    OrderEvent(amazonOrderID: id, at: Date(timeIntervalSince1970: row["at"]),
+                               kind: OrderEvent.Kind(rawValue: row["kind"]), message: row["message"])
+                }
+        }
+    }
+
+    public func quarantined() async throws -> [QuarantinedOrder] {
+        try await pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM quarantine ORDER BY id").map { row in
+                QuarantinedOrder(
+                    sourceID: row["source_id"], amazonOrderID: (row["amazon_order_id"] as String?).map { AmazonOrderID(rawValue: $0) },
+                    reason: row["reason"], payload: row["payload"], at: Date(timeIntervalSince1970: row["at"]))
+            }
+        }
+    }
+
+    // MARK: Outbox
+
+    /// Runnable: pending and due (or running with an expired lease), and for an ordered effect,
+    /// no earlier ordered effect of the same order left undone.
+    static let runnable = """
+        ((j.status = 'pending' AND j.next_attempt_at <= :now) OR (j.status = 'running' AND j.lease_until <= :now))
+        AND (j.ordered = 0 OR NOT EXISTS (
+            SELECT 1 FROM jobs p WHERE p.amazon_order_id = j.amazon_order_id AND p.ordered = 1
+            AND p.id < j.id AND p.status != 'done'))
+        """
+
+    public func claimJobs(limit: Int, now: Date, lease: TimeInterval) async throws -> [OutboxJob] {
+        try await pool.write { db in
+            let rows = try Row.fetchAll(
+                db, sql: "SELECT j.* FROM jobs j WHERE \(Self.runnable) ORDER BY j.id LIMIT :limit",
+                arguments: ["now": now.timeIntervalSince1970, "limit": limit])
+            var jobs: [OutboxJob] = []
+            for row in rows {
+                var job = try Self.job(row)
+                job.status = .running
+                job.attempts += 1
+                job.updatedAt = now
+                try db.execute(
+                    sql: "UPDATE jobs SET status = 'running', attempts = ?, lease_until = ?, updated_at = ? WHERE id = ?",
+                    arguments: [job.attempts, now.addingTimeInterval(lease).timeIntervalSince1970, now.timeIntervalSince1970, job.id])
+                jobs.append(job)
+            }
+            return jobs
+        }
+    }
+
+    public func finish(
+        _ job: OutboxJob, outcome: EffectOutcome, now: Date,
+        decide: @escaping @Sendable (OrderRecord) -> WorkflowDecision
+    ) async throws {
+        try await pool.write { db in
+            try db.execute(
+                sql: "UPDATE jobs SET status = 'done', lease_until = NULL, last_error = NULL, updated_at = ? WHERE id = ?",
+                arguments: [now.timeIntervalSince1970, job.id])
+            if let stored = try Self.loadRecord(job.amazonOrderID, db) {
+                let decision = decide(stored)
+                if decision.changed { try Self.store(decision, db, now: now) }
+            }
+        }
+    }
+
+    public func fail(
+        _ job: OutboxJob, reason: String, retryAt: Date?, now: Date,
+        decide: @escaping @Sendable (OrderRecord) -> WorkflowDecision
+    ) async throws {
+        try await pool.write { db in
+            try db.execute(
+                sql: "UPDATE jobs SET status = ?, next_attempt_at = ?, lease_until = NULL, last_error = ?, updated_at = ? WHERE id = ?",
+                arguments: [retryAt == nil ? "dead" : "pending", (retryAt ?? now).timeIntervalSince1970, reason,
+                            now.timeIntervalSince1970, job.id])
+            if let stored = try Self.loadRecord(job.amazonOrderID, db) {
+                let decision = decide(stored)
+                if decision.changed { try Self.store(decision, db, now: now) }
+            }
+        }
+    }
+
+    public func jobs(statuses: Set<OutboxJob.Status>) async throws -> [OutboxJob] {
+        try await pool.read { db in
+            let filter = statuses.isEmpty ? "" : " WHERE status IN (\(statuses.map { "'\($0.rawValue)'" }.joined(separator: ",")))"
+            return try Row.fetchAll(db, sql: "SELECT * FROM jobs\(filter) ORDER BY id").map(Self.job)
+        }
+    }
+
+    public func replayDeadJobs(_ ids: [Int64], now: Date) async throws -> Int {
+        try await pool.write { db in
+            let filter = ids.isEmpty ? "" : " AND id IN (\(ids.map(String.init).joined(separator: ",")))"
+            let rows = try Row.fetchAll(db, sql: "SELECT id, amazon_order_id, effect_name FROM jobs WHERE status = 'dead'\(filter)")
+            if !ids.isEmpty, rows.count != Set(ids).count {
+                let found = Set(rows.map { $0["id"] as Int64 })
+                let missing = ids.filter { !found.contains($0) }.map(String.init).joined(separator: ", ")
+                throw StoreError(.jobNotFound, "no dead-lettered job with id \(missing); `saleschannel jobs --failed` lists them")
+            }
+            for row in rows {
+                try db.execute(
+                    sql: "UPDATE jobs SET status = 'pending', attempts = 0, next_attempt_at = ?, updated_at = ? WHERE id = ?",
+                    arguments: [now.timeIntervalSince1970, now.timeIntervalSince1970, row["id"] as Int64])
+                try db.execute(
+                    sql: "INSERT INTO order_events(amazon_order_id, at, kind, message) VALUES (?,?,?,?)",
+                    arguments: [row["amazon_order_id"] as String, now.timeIntervalSince1970, OrderEvent.Kind.replayed.rawValue,
+                                "job \(row["id"] as Int64) (\(row["effect_name"] as String)) replayed"])
+            }
+            return rows.count
+        }
+    }
+
+    public func nextDueJob() async throws -> Date? {
+        try await pool.read { db in
+            try Double.fetchOne(db, sql: """
+                SELECT MIN(CASE j.status WHEN 'running' THEN j.lease_until ELSE j.next_attempt_at END) FROM jobs j
+                WHERE j.status IN ('pending', 'running') AND NOT EXISTS (
+                    SELECT 1 FROM jobs p WHERE p.amazon_order_id = j.amazon_order_id AND p.ordered = 1
+                    AND j.ordered = 1 AND p.id < j.id AND p.status = 'dead')
+                """).map(Date.init(timeIntervalSince1970:))
+        }
+    }
+
+    public func statistics() async throws -> StoreStatistics {
+        try await pool.read { db in
+            var stats = StoreStatistics()
+            if let row = try Row.fetchOne(db, sql: """
+                SELECT COUNT(*) AS orders, COALESCE(SUM(visible), 0) AS visible,
+                       COALESCE(SUM(commerce_order_number IS NOT NULL), 0) AS commerce,
+                       COALESCE(SUM(amazon_status = 'SHIPPED'), 0) AS shipped,
+                       COALESCE(SUM(amazon_status = 'CANCELLED'), 0) AS canceled FROM orders
+                """) {
+                stats.orders = row["orders"]
+                stats.visibleOrders = row["visible"]
+                stats.commerceOrders = row["commerce"]
+                stats.shippedOrders = row["shipped"]
+                stats.canceledOrders = row["canceled"]
+            }
+            stats.jobsPending = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM jobs WHERE status IN ('pending','running')") ?? 0
+            stats.jobsDead = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM jobs WHERE status = 'dead'") ?? 0
+            stats.quarantined = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM quarantine") ?? 0
+            return stats
+        }
+    }
+
+    // MARK: Rows
+
+    static func loadRecord(_ id: AmazonOrderID, _ db: Database) throws -> OrderRecord? {
+        try Data.fetchOne(db, sql: "SELECT record FROM orders WHERE amazon_order_id = ?", arguments: [id.rawValue])
+            .map { try Coding.decode(OrderRecord.self, $0) }
+    }
+
+    /// Writes a decision's record, events and effects. - Returns: effects newly enqueued.
+    @discardableResult
+    static func store(_ decision: WorkflowDecision, _ db: Database, now: Date) throws -> Int {
+        guard let record = decision.record else { return 0 }
+        try db.execute(
+            sql: """
+                INSERT INTO orders(amazon_order_id, source_id, marketplace_id, fulfillment_channel, amazon_status, visible,
+                                   purchase_date, commerce_order_number, record, updated_at)
+                VALUES (?,?,?,?,?,?,?,?,?,?)
+                ON CONFLICT(amazon_order_id) DO UPDATE SET amazon_status = excluded.amazon_status, visible = excluded.visible,
+                    commerce_order_number = excluded.commerce_order_number, record = excluded.record, updated_at = excluded.updated_at
+                """,
+            arguments: [
+                record.amazonOrderID.rawValue, record.sourceID, record.order.marketplaceID.rawValue,
+                record.order.fulfillmentChannel.rawValue, record.order.status.rawValue, record.visible,
+                record.order.purchaseDate.timeIntervalSince1970, record.commerceOrderNumber?.rawValue,
+                try Coding.encode(record), now.timeIntervalSince1970,
+            ])
+        for event in decision.events {
+            try db.execute(
+                sql: "INSERT INTO order_events(amazon_order_id, at, kind, message) VALUES (?,?,?,?)",
+                arguments: [event.amazonOrderID.rawValue, event.at.timeIntervalSince1970, event.kind.rawValue, event.message])
+        }
+        var enqueued = 0
+        for effect in decision.effects {
+            try db.execute(
+                sql: """
+                    INSERT INTO jobs(amazon_order_id, effect, effect_name, idempotency_key, ordered, status, next_attempt_at,
+                                     created_at, updated_at)
+                    VALUES (?,?,?,?,?,'pending',?,?,?) ON CONFLICT(idempotency_key) DO NOTHING
+                    """,
+                arguments: [
+                    record.amazonOrderID.rawValue, try Coding.encode(effect), effect.name,
+                    effect.idempotencyKey(for: record.amazonOrderID), effect.isOrdered, now.timeIntervalSince1970,
+                    now.timeIntervalSince1970, now.timeIntervalSince1970,
+                ])
+            enqueued += db.changesCount
+        }
+        return enqueued
+    }
+
+    static func job(_ row: Row) throws -> OutboxJob {
+        OutboxJob(
+            id: row["id"], amazonOrderID: AmazonOrderID(row["amazon_order_id"] as String),
+            effect: try Coding.decode(Effect.self, row["effect"]), idempotencyKey: row["idempotency_key"],
+            status: OutboxJob.Status(rawValue: row["status"]) ?? .pending, attempts: row["attempts"],
+            nextAttemptAt: Date(timeIntervalSince1970: row["next_attempt_at"]), lastError: row["last_error"],
+            createdAt: Date(timeIntervalSince1970: row["created_at"]), updatedAt: Date(timeIntervalSince1970: row["updated_at"]))
+    }
+}

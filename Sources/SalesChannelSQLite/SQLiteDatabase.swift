@@ -1,0 +1,134 @@
+import Foundation
+import GRDB
+import SalesChannel
+
+/// The embedded database: one SQLite file in WAL mode, with versioned migrations.
+///
+/// ``SQLiteChannelStore`` and ``SQLiteCommerceBackend`` share it, so an order's record and its
+/// commerce order live in the same file.
+public final class SQLiteDatabase: Sendable {
+    let pool: DatabasePool
+    public let path: String
+
+    /// Opens (creating if needed) and migrates the database at `path`.
+    public init(path: String) throws {
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(30)
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+        }
+        self.path = path
+        self.pool = try DatabasePool(path: path, configuration: configuration)
+        try Self.migrator.migrate(pool)
+    }
+
+    /// The schema, one migration per version; applied migrations are never edited.
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1 orders, outbox, checkpoints, quarantine, commerce ledger") { db in
+            try db.execute(sql: """
+                CREATE TABLE orders (
+                    amazon_order_id TEXT PRIMARY KEY,
+                    source_id TEXT NOT NULL,
+                    marketplace_id TEXT NOT NULL,
+                    fulfillment_channel TEXT NOT NULL,
+                    amazon_status TEXT NOT NULL,
+                    visible INTEGER NOT NULL,
+                    purchase_date REAL NOT NULL,
+                    commerce_order_number TEXT,
+                    record BLOB NOT NULL,
+                    updated_at REAL NOT NULL
+                );
+                CREATE INDEX orders_by_purchase ON orders(purchase_date, amazon_order_id);
+                CREATE TABLE order_events (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    amazon_order_id TEXT NOT NULL,
+                    at REAL NOT NULL,
+                    kind TEXT NOT NULL,
+                    message TEXT NOT NULL
+                );
+                CREATE INDEX order_events_by_order ON order_events(amazon_order_id, id);
+                CREATE TABLE jobs (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    amazon_order_id TEXT NOT NULL,
+                    effect BLOB NOT NULL,
+                    effect_name TEXT NOT NULL,
+                    idempotency_key TEXT NOT NULL UNIQUE,
+                    ordered INTEGER NOT NULL,
+                    status TEXT NOT NULL,
+                    attempts INTEGER NOT NULL DEFAULT 0,
+                    next_attempt_at REAL NOT NULL,
+                    lease_until REAL,
+                    last_error TEXT,
+                    created_at REAL NOT NULL,
+                    updated_at REAL NOT NULL
+                );
+                CREATE INDEX jobs_by_status ON jobs(status, next_attempt_at);
+                CREATE INDEX jobs_by_order ON jobs(amazon_order_id, id);
+                CREATE TABLE checkpoints (
+                    source_id TEXT PRIMARY KEY,
+                    value TEXT NOT NULL,
+                    updated_at REAL NOT NULL
+                );
+                CREATE TABLE quarantine (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    source_id TEXT NOT NULL,
+                    amazon_order_id TEXT,
+                    reason TEXT NOT NULL,
+                    payload TEXT NOT NULL,
+                    at REAL NOT NULL
+                );
+                CREATE TABLE commerce_orders (
+                    number TEXT PRIMARY KEY,
+                    amazon_order_id TEXT NOT NULL UNIQUE,
+                    status TEXT NOT NULL,
+                    customer_id TEXT,
+                    affects_inventory INTEGER NOT NULL,
+                    document BLOB NOT NULL,
+                    created_at REAL NOT NULL
+                );
+                CREATE TABLE commerce_shipments (
+                    shipment_id TEXT NOT NULL,
+                    number TEXT NOT NULL,
+                    PRIMARY KEY (number, shipment_id)
+                );
+                CREATE TABLE customers (
+                    id TEXT PRIMARY KEY,
+                    email_normalized TEXT NOT NULL UNIQUE,
+                    email TEXT NOT NULL,
+                    name TEXT,
+                    marketplace_id TEXT NOT NULL,
+                    created_at REAL NOT NULL
+                );
+                CREATE TABLE sequences (
+                    name TEXT PRIMARY KEY,
+                    value INTEGER NOT NULL
+                );
+                """)
+        }
+        return migrator
+    }
+
+    /// The next value of a named counter, inside the caller's transaction.
+    static func next(_ sequence: String, in db: Database) throws -> Int {
+        try db.execute(sql: "INSERT INTO sequences(name, value) VALUES (?, 1) ON CONFLICT(name) DO UPDATE SET value = value + 1", arguments: [sequence])
+        return try Int.fetchOne(db, sql: "SELECT value FROM sequences WHERE name = ?", arguments: [sequence]) ?? 1
+    }
+}
+
+/// JSON in the database: compact, dates as seconds since 1970.
+enum Coding {
+    static let encoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.dateEncodingStrategy = .secondsSince1970
+        encoder.outputFormatting = [.sortedKeys]
+        return encoder
+    }()
+    static let decoder: JSONDecoder = {
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .secondsSince1970
+        return decoder
+    }()
+    static func encode<T: Encodable>(_ value: T) throws -> Data { try encoder.encode(value) }
+    static func decode<T: Decodable>(_ type: T.Type, _ data: Data) throws -> T { try decoder.decode(type, from: data) }
+}

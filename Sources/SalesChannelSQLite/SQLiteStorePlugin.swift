@@ -1,0 +1,21 @@
+import Foundation
+import SalesChannel
+
+extension SQLiteDatabase {
+    /// The `sqlite` store plugin: the embedded store and commerce ledger in one file.
+    public static let descriptor = PluginDescriptor(
+        name: "sqlite", kind: .store, summary: "Embedded store and commerce ledger in one SQLite file (WAL)",
+        keys: [.init("path", "file path", default: "saleschannel.sqlite", "The database file, relative to the deployment file")])
+
+    /// Registers the `sqlite` store.
+    public static func register(in registry: inout PluginRegistry) {
+        registry.registerStore(descriptor) { section, context in
+            let path = context.resolve(try section.string("path") ?? "saleschannel.sqlite").path
+            let database: SQLiteDatabase
+            do { database = try SQLiteDatabase(path: path) } catch {
+                throw DeploymentError(file: section.file, key: section.keyPath("path"), problem: "cannot open the SQLite database at \(path): \(error)")
+            }
+            return StorePlugin(store: SQLiteChannelStore(database: database), backend: SQLiteCommerceBackend(database: database))
+        }
+    }
+}
