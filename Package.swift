@@ -15,6 +15,7 @@ let package = Package(
         .library(name: "SalesChannel", targets: ["SalesChannel"]),
         .library(name: "SalesChannelSQLite", targets: ["SalesChannelSQLite"]),
         .library(name: "CustomerPolicies", targets: ["CustomerPolicies"]),
+        .library(name: "ERPHandoff", targets: ["ERPHandoff"]),
         .library(name: "SalesChannelTesting", targets: ["SalesChannelTesting"]),
         .executable(name: "saleschannel", targets: ["saleschannel"]),
     ],
@@ -42,6 +43,7 @@ let package = Package(
             ]
         ),
         .target(name: "CustomerPolicies", dependencies: ["SalesChannel"]),
+        .target(name: "ERPHandoff", dependencies: ["SalesChannel"]),
         .target(name: "SalesChannelTesting", dependencies: ["SalesChannel"]),
         .executableTarget(
             name: "saleschannel",
@@ -49,10 +51,12 @@ let package = Package(
                 "SalesChannel",
                 "SalesChannelSQLite",
                 "CustomerPolicies",
+                "ERPHandoff",
                 "SalesChannelTesting",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ]
         ),
         .testTarget(
@@ -67,7 +71,7 @@ let package = Package(
         .testTarget(
             name: "EndToEndTests",
             dependencies: [
-                "SalesChannel", "SalesChannelSQLite", "SalesChannelTesting", "saleschannel",
+                "SalesChannel", "SalesChannelSQLite", "SalesChannelTesting", "saleschannel", "ERPHandoff",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),

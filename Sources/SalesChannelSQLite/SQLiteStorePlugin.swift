@@ -11,6 +11,7 @@ extension SQLiteDatabase {
     public static func register(in registry: inout PluginRegistry) {
         registry.registerStore(descriptor) { section, context in
             let path = context.resolve(try section.string("path") ?? "saleschannel.sqlite").path
+            if context.isCheckOnly { return StorePlugin(store: UnopenedStore(path: path), backend: UnopenedStore(path: path)) }
             let database: SQLiteDatabase
             do { database = try SQLiteDatabase(path: path) } catch {
                 throw DeploymentError(file: section.file, key: section.keyPath("path"), problem: "cannot open the SQLite database at \(path): \(error)")

@@ -7,11 +7,15 @@ public struct PluginContext: Sendable {
     public var directory: URL
     public var environment: [String: String]
     public var logger: Logger
+    /// Only validating (`saleschannel config check`): read and check every key, but open no
+    /// database, create no folder and contact no server.
+    public var isCheckOnly: Bool
 
-    public init(directory: URL, environment: [String: String], logger: Logger) {
+    public init(directory: URL, environment: [String: String], logger: Logger, isCheckOnly: Bool = false) {
         self.directory = directory
         self.environment = environment
         self.logger = logger
+        self.isCheckOnly = isCheckOnly
     }
 
     /// Resolves a path from the deployment file against ``directory``.

@@ -1,0 +1,61 @@
+import ArgumentParser
+import Foundation
+import SalesChannel
+
+struct ConfigCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "config", abstract: "Deployment files.", subcommands: [Check.self])
+
+    struct Check: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "check",
+            abstract: "Validate a deployment file against the registered plugins; exits non-zero on the first problem.")
+        @Argument(help: "The deployment file (YAML).") var file: String
+
+        func run() async throws {
+            do {
+                let composition = try DeploymentOptions(config: file).composition(checkOnly: true)
+                print("\(file): valid · \(composition.sources.count) source(s) · sinks: \(composition.sinks.keys.sorted().joined(separator: ", ").nonEmpty ?? "none") · \(composition.notifiers.count) notifier(s)")
+            } catch let error as DeploymentError {
+                printError("error: \(error.description)")
+                throw ExitCode(2)
+            }
+        }
+    }
+}
+
+extension DeploymentOptions {
+    init(config: String?) {
+        self.init()
+        self.config = config
+    }
+}
+
+extension String {
+    var nonEmpty: String? { isEmpty ? nil : self }
+}
+
+struct PluginsCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "plugins", abstract: "The registered plugins and their configuration keys.")
+
+    func run() async throws {
+        for kind in PluginKind.allCases {
+            print("\(kind.rawValue) plugins (deployment key `\(kind.deploymentKey)`):")
+            for plugin in StandardPlugins.registry.descriptors where plugin.kind == kind {
+                print("  \(plugin.name): \(plugin.summary)")
+                printKeys(plugin.keys)
+            }
+        }
+        print("orderSettings:")
+        printKeys(OrderSettings.keys)
+        print("Every key can be set from the environment: SALESCHANNEL_ + its path in upper snake case (sinks[0].directory → SALESCHANNEL_SINKS_0_DIRECTORY).")
+    }
+
+    func printKeys(_ keys: [PluginDescriptor.Key]) {
+        for key in keys {
+            let value = key.defaultValue.map { " = \($0)" } ?? ""
+            print("      \(key.name) (\(key.type)\(value))\(key.isSecret ? " [secret: write ${VARIABLE}]" : ""): \(key.summary)")
+        }
+    }
+}

@@ -1,0 +1,75 @@
+import ArgumentParser
+import Foundation
+import Logging
+import SalesChannel
+import ServiceLifecycle
+import UnixSignals
+
+struct RunCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "The main job: sync orders, run the outbox, until Ctrl-C (or one pass with --once).")
+
+    @OptionGroup var deployment: DeploymentOptions
+
+    @Flag(help: "Do one pass: sync every source until caught up, run every due job, print a summary and exit.")
+    var once = false
+
+    @Flag(help: "No live progress line.")
+    var quiet = false
+
+    func run() async throws {
+        let composition = try deployment.composition()
+        let logger = Logger(label: "saleschannel.run")
+        let started = ContinuousClock.now
+        if once {
+            try await composition.runOnce(logger: logger)
+        } else {
+            var services: [any Service] = composition.services(logger: logger)
+            if !quiet { services.append(ProgressLine(composition: composition, started: started)) }
+            let group = ServiceGroup(
+                configuration: .init(services: services.map { .init(service: $0) }, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+            try await group.run()
+            if !quiet { FileHandle.standardError.write(Data("\n".utf8)) }
+        }
+        let stats = try await composition.store.statistics()
+        print(Summary(counters: composition.statistics.snapshot, store: stats, elapsed: ContinuousClock.now - started).text)
+    }
+}
+
+/// The one-line summary of a run.
+struct Summary {
+    var counters: RunStatistics.Counters
+    var store: StoreStatistics
+    var elapsed: Duration
+
+    var text: String {
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        return """
+            orders \(store.orders) (\(store.visibleOrders) visible) · commerce orders \(store.commerceOrders) · \
+            shipped \(store.shippedOrders) · canceled \(store.canceledOrders) · jobs pending \(store.jobsPending), \
+            failed \(store.jobsDead) · quarantined \(store.quarantined)
+            this run: \(counters.ordersSeen) snapshots in \(counters.pages) pages, \(counters.apiCalls) API calls, \
+            \(counters.commerceOrdersCreated) commerce orders created, \(counters.handoffs) handoffs, \
+            \(counters.shipmentsConfirmed) shipments confirmed, \(counters.errors) errors, \
+            \(String(format: "%.1f", seconds)) s
+            """
+    }
+}
+
+/// Rewrites one progress line on standard error every second.
+struct ProgressLine: Service {
+    let composition: Composition
+    let started: ContinuousClock.Instant
+
+    func run() async throws {
+        let terminal = isatty(STDERR_FILENO) == 1
+        while !Task.isShuttingDownGracefully {
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(1)) }
+            guard let store = try? await composition.store.statistics() else { continue }
+            let c = composition.statistics.snapshot
+            let line = "seen \(c.ordersSeen) · orders \(store.orders) · created \(store.commerceOrders) · shipped \(store.shippedOrders) · canceled \(store.canceledOrders) · jobs \(store.jobsPending) pending, \(store.jobsDead) failed · errors \(c.errors) · API calls \(c.apiCalls)"
+            FileHandle.standardError.write(Data((terminal ? "\r\u{1B}[2K" + line : line + "\n").utf8))
+        }
+    }
+}

@@ -1,0 +1,72 @@
+import ArgumentParser
+import Foundation
+import SalesChannel
+
+struct ShipCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ship",
+        abstract: "Record a shipment with tracking; it is confirmed to Amazon through the outbox.",
+        discussion: """
+            Amazon, not SalesChannel, tells the buyer about the shipment (Amazon's policy). Without \
+            --item every unshipped item is in the shipment. The confirmation runs with the next \
+            `saleschannel run` (or the one already running).
+            """)
+
+    @OptionGroup var deployment: DeploymentOptions
+    @Argument(help: "The Amazon order id.") var id: String
+    @Option(help: "Amazon carrier code (UPS, USPS, FedEx, DHL, …), or Other with --carrier-name.") var carrier: String
+    @Option(name: .customLong("carrier-name"), help: "The carrier's name; required with --carrier Other.") var carrierName: String?
+    @Option(help: "Tracking number.") var tracking: String
+    @Option(name: .customLong("ship-date"), help: "ISO 8601 date and time of shipping (default: now).") var shipDate: String?
+    @Option(name: .customLong("item"), help: "ORDER-ITEM-ID=QTY; repeat for several items.") var items: [String] = []
+    @Option(name: .customLong("shipping-method"), help: "Shipping method, for example Standard.") var shippingMethod: String?
+
+    func validate() throws {
+        if carrier == "Other" && (carrierName ?? "").isEmpty {
+            throw ValidationError("--carrier Other needs --carrier-name")
+        }
+        if let shipDate, ISO8601DateFormatter().date(from: shipDate) == nil {
+            throw ValidationError("--ship-date \(shipDate) is not an ISO 8601 date and time, such as 2026-11-27T10:00:00Z")
+        }
+    }
+
+    func run() async throws {
+        let composition = try deployment.composition()
+        let date = shipDate.flatMap { ISO8601DateFormatter().date(from: $0) } ?? Date()
+        var requested: [ShipmentItem] = []
+        for item in items {
+            let parts = item.split(separator: "=", maxSplits: 1).map(String.init)
+            guard parts.count == 2, let quantity = Int(parts[1]), quantity > 0 else {
+                throw ValidationError("--item \(item): expected ORDER-ITEM-ID=QTY with a positive quantity")
+            }
+            requested.append(ShipmentItem(orderItemID: OrderItemID(parts[0]), quantity: quantity))
+        }
+        let settings = composition.settings
+        let (carrier, carrierName, tracking, method) = (carrier, carrierName, tracking, shippingMethod)
+        let requestedItems = requested
+        let record = try await composition.store.update(AmazonOrderID(id)) { stored in
+            let sequence = stored.shipments.count + 1
+            let shipItems = requestedItems.isEmpty
+                ? stored.order.lines.compactMap { line -> ShipmentItem? in
+                    let open = line.quantityOrdered - stored.shippedQuantity(line.orderItemID)
+                    return open > 0 ? ShipmentItem(orderItemID: line.orderItemID, quantity: open) : nil
+                }
+                : requestedItems
+            let shipment = Shipment(
+                id: ShipmentID("\(stored.amazonOrderID)-S\(sequence)"), amazonOrderID: stored.amazonOrderID,
+                packages: [ShipmentPackage(
+                    packageReferenceID: String(sequence), carrierCode: carrier, carrierName: carrierName,
+                    shippingMethod: method, trackingNumber: tracking, shipDate: date, items: shipItems)],
+                recordedAt: Date())
+            do {
+                return try Workflow.record(shipment: shipment, on: stored, settings: settings, now: Date())
+            } catch {
+                throw ValidationError((error as? ShipmentRejection)?.description ?? "\(error)")
+            }
+        }
+        guard let shipment = record.shipments.last else { return }
+        let count = shipment.quantities.values.reduce(0, +)
+        print("recorded shipment \(shipment.id): \(count) item(s), \(carrier) \(tracking); confirmation to Amazon queued")
+        if record.isFullyShipped { print("every item has shipped: the commerce order will be set to Complete") }
+    }
+}
