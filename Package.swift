@@ -61,8 +61,7 @@ let package = Package(
         ),
         .testTarget(
             name: "SalesChannelTests",
-            dependencies: ["SalesChannel", "SalesChannelTesting", "CustomerPolicies"],
-            resources: [.copy("Fixtures")]
+            dependencies: ["SalesChannel", "SalesChannelTesting", "CustomerPolicies"]
         ),
         .testTarget(
             name: "SalesChannelSQLiteTests",

@@ -76,11 +76,11 @@ public enum Workflow {
         let order = record.order
         let isFBA = order.fulfillmentChannel == .amazon
 
-        // MFN step 2 / FBA step 2: verified orders are shown; canceled ones stay as they were.
-        if !order.status.isAwaitingVerification && !record.isCanceled {
+        // MFN step 2 / FBA step 2: once Amazon has verified (or canceled) an order, it is shown.
+        if !order.status.isAwaitingVerification {
             record.visible = true
         }
-        if record.visible && !record.plans.importedNotice {
+        if record.visible && !record.isCanceled && !record.plans.importedNotice {
             record.plans.importedNotice = true
             effects.append(.notify(.orderImported, detail: nil))
         }

@@ -1,0 +1,205 @@
+import Foundation
+import SalesChannel
+
+/// The contract of ``ChannelStore``, as checks any store must pass. Run it from your tests:
+///
+/// ```swift
+/// @Test func conforms() async throws {
+///     try await ChannelStoreConformance { try MyStore(…fresh…) }.run()
+/// }
+/// ```
+/// Each check gets a fresh, empty store from `makeStore`.
+public struct ChannelStoreConformance: Sendable {
+    public let makeStore: @Sendable () async throws -> any ChannelStore
+
+    public init(makeStore: @escaping @Sendable () async throws -> any ChannelStore) {
+        self.makeStore = makeStore
+    }
+
+    /// The names of the checks, in the order ``run()`` runs them.
+    public static let checks = [
+        "commit stores records, effects, events and checkpoint", "hidden orders are listed only on request",
+        "an idempotency key is enqueued once", "ordered effects run one after another",
+        "a claimed job is not handed out again while its lease runs", "failures retry, dead-letter and replay",
+        "finishing a job folds its outcome into the record", "quarantined orders are kept with their reason",
+        "updating an unknown order fails with order-not-found",
+    ]
+
+    /// Runs every check; throws a ``ConformanceFailure`` for the first that does not hold.
+    public func run() async throws {
+        try await commitStoresEverything()
+        try await hiddenOrders()
+        try await idempotencyKeys()
+        try await orderedEffects()
+        try await leases()
+        try await failuresRetryDeadLetterAndReplay()
+        try await finishFoldsOutcome()
+        try await quarantine()
+        try await unknownOrder()
+    }
+
+    static let settings = OrderSettings(sinkNames: ["erp"])
+    static let start = Date(timeIntervalSince1970: 1_780_000_000)
+
+    static func order(_ id: String, _ status: AmazonOrderStatus, minutes: Double = 0, channel: FulfillmentChannel = .merchant) -> ChannelOrder {
+        ChannelOrder(
+            sellerID: "SELLER", marketplaceID: "ATVPDKIKX0DER", amazonOrderID: AmazonOrderID(id), fulfillmentChannel: channel,
+            status: status, purchaseDate: start, lastUpdateDate: start.addingTimeInterval(minutes * 60),
+            lines: [ChannelOrderLine(orderItemID: OrderItemID("1\(id)"), sku: "SKU", asin: "B000000001", title: "Item", quantityOrdered: 2,
+                                     itemPrice: Money(20, "USD"))])
+    }
+
+    static func workflow(_ stored: OrderRecord?, _ snapshot: ChannelOrder) -> WorkflowDecision {
+        Workflow.apply(snapshot: snapshot, to: stored, sourceID: "conformance", settings: settings, now: start)
+    }
+
+    func commitStoresEverything() async throws {
+        let check = Self.checks[0]
+        let store = try await makeStore()
+        let page = OrderPage(orders: [Self.order("A", .unshipped), Self.order("B", .unshipped)], checkpoint: SyncCheckpoint("page-1"), hasMore: false)
+        let summary = try await store.commit(page, from: "conformance", decide: Self.workflow)
+        try require(summary.inserted == 2, check, "inserted \(summary.inserted), expected 2")
+        let checkpoint = try await store.checkpoint(for: "conformance")
+        try require(checkpoint == SyncCheckpoint("page-1"), check, "checkpoint is \(String(describing: checkpoint))")
+        try require(try await store.checkpoint(for: "other") == nil, check, "another source's checkpoint is set")
+        let expected = Self.workflow(nil, Self.order("A", .unshipped)).effects.count * 2
+        let jobs = try await store.jobs(statuses: [])
+        try require(jobs.count == expected, check, "\(jobs.count) jobs, expected \(expected)")
+        try require(jobs.allSatisfy { $0.status == .pending && $0.attempts == 0 }, check, "new jobs are not all pending")
+        let events = try await store.events(for: "A")
+        try require(events.contains { $0.kind == .imported }, check, "no `imported` event for A")
+        let record = try await store.record("A")
+        try require(record?.visible == true && record?.plans.commerceOrder == true, check, "record A not stored as decided")
+    }
+
+    func hiddenOrders() async throws {
+        let check = Self.checks[1]
+        let store = try await makeStore()
+        try await store.commit(OrderPage(orders: [Self.order("P", .pending), Self.order("U", .unshipped)], checkpoint: SyncCheckpoint("1"), hasMore: false),
+                               from: "conformance", decide: Self.workflow)
+        let visible = try await store.records(includeHidden: false).map(\.amazonOrderID)
+        let all = try await store.records(includeHidden: true).map(\.amazonOrderID)
+        try require(visible == ["U"], check, "visible orders are \(visible)")
+        try require(Set(all) == ["P", "U"], check, "all orders are \(all)")
+        let stats = try await store.statistics()
+        try require(stats.orders == 2 && stats.visibleOrders == 1, check, "statistics \(stats)")
+    }
+
+    func idempotencyKeys() async throws {
+        let check = Self.checks[2]
+        let store = try await makeStore()
+        try await store.commit(OrderPage(orders: [Self.order("A", .unshipped)], checkpoint: SyncCheckpoint("1"), hasMore: false), from: "conformance", decide: Self.workflow)
+        let before = try await store.jobs(statuses: []).count
+        // A decision that repeats every effect must enqueue nothing new.
+        try await store.update("A") { record in
+            var decision = Self.workflow(nil, record.order)
+            decision.record = record
+            return decision
+        }
+        let after = try await store.jobs(statuses: [])
+        try require(after.count == before, check, "\(after.count) jobs after repeating the effects, expected \(before)")
+        try require(Set(after.map(\.idempotencyKey)).count == after.count, check, "duplicate idempotency keys")
+    }
+
+    func orderedEffects() async throws {
+        let check = Self.checks[3]
+        let store = try await makeStore()
+        try await store.commit(OrderPage(orders: [Self.order("A", .unshipped)], checkpoint: SyncCheckpoint("1"), hasMore: false), from: "conformance", decide: Self.workflow)
+        let first = try await store.claimJobs(limit: 100, now: Self.start.addingTimeInterval(1), lease: 60)
+        let ordered = first.filter(\.effect.isOrdered)
+        try require(ordered.map(\.effect) == [.assignCustomer], check, "first claim returned ordered effects \(ordered.map(\.effect.name))")
+        try require(first.contains { !$0.effect.isOrdered }, check, "a notification waited behind the ordered chain")
+        try require(first.allSatisfy { $0.attempts == 1 && $0.status == .running }, check, "claimed jobs are not running at attempt 1")
+        try require(try await store.claimJobs(limit: 100, now: Self.start.addingTimeInterval(2), lease: 60).isEmpty, check, "the next ordered effect ran before the first finished")
+        let assign = ordered[0]
+        try await store.finish(assign, outcome: .customerAssigned(.guest), now: Self.start.addingTimeInterval(3)) {
+            Workflow.apply(.customerAssigned(.guest), of: assign.effect, to: $0, now: Self.start)
+        }
+        let second = try await store.claimJobs(limit: 100, now: Self.start.addingTimeInterval(4), lease: 60)
+        try require(second.map(\.effect.name) == ["create-commerce-order"], check, "after the customer, claimed \(second.map(\.effect.name))")
+    }
+
+    func leases() async throws {
+        let check = Self.checks[4]
+        let store = try await makeStore()
+        try await store.commit(OrderPage(orders: [Self.order("A", .unshipped)], checkpoint: SyncCheckpoint("1"), hasMore: false), from: "conformance", decide: Self.workflow)
+        let claimed = try await store.claimJobs(limit: 1, now: Self.start.addingTimeInterval(1), lease: 60)
+        try require(claimed.count == 1, check, "claimed \(claimed.count) with limit 1")
+        let during = try await store.claimJobs(limit: 100, now: Self.start.addingTimeInterval(30), lease: 60)
+        try require(!during.contains { $0.id == claimed[0].id }, check, "job handed out twice within its lease")
+        let after = try await store.claimJobs(limit: 100, now: Self.start.addingTimeInterval(120), lease: 60)
+        let again = after.first { $0.id == claimed[0].id }
+        try require(again?.attempts == 2, check, "job not taken over after its lease expired (attempts \(String(describing: again?.attempts)))")
+    }
+
+    func failuresRetryDeadLetterAndReplay() async throws {
+        let check = Self.checks[5]
+        let store = try await makeStore()
+        try await store.commit(OrderPage(orders: [Self.order("A", .unshipped)], checkpoint: SyncCheckpoint("1"), hasMore: false), from: "conformance", decide: Self.workflow)
+        let t = Self.start
+        var job = try await store.claimJobs(limit: 100, now: t.addingTimeInterval(1), lease: 60).first { $0.effect == .assignCustomer }!
+        try await store.fail(job, reason: "backend down", retryAt: t.addingTimeInterval(100), now: t.addingTimeInterval(2)) { .unchanged($0) }
+        try require(try await store.claimJobs(limit: 100, now: t.addingTimeInterval(50), lease: 60).filter(\.effect.isOrdered).isEmpty, check, "retried before its time")
+        let due = try await store.nextDueJob()
+        try require(due == t.addingTimeInterval(100), check, "next due job at \(String(describing: due)), expected the retry time")
+        job = try await store.claimJobs(limit: 100, now: t.addingTimeInterval(101), lease: 60).first { $0.effect == .assignCustomer }!
+        try require(job.attempts == 2, check, "second attempt counted as \(job.attempts)")
+        let effect = job.effect
+        try await store.fail(job, reason: "backend down", retryAt: nil, now: t.addingTimeInterval(102)) {
+            Workflow.failed(effect, on: $0, reason: "backend down", final: true, now: t)
+        }
+        let dead = try await store.jobs(statuses: [.dead])
+        try require(dead.map(\.id) == [job.id] && dead[0].lastError == "backend down", check, "dead jobs \(dead.map(\.id)), expected [\(job.id)] with its error")
+        try require(try await store.claimJobs(limit: 100, now: t.addingTimeInterval(500), lease: 60).filter(\.effect.isOrdered).isEmpty, check, "an effect ran behind a dead-lettered one")
+        try require(try await store.record("A")?.lastError != nil, check, "the record does not show the failure")
+        let replayed = try await store.replayDeadJobs([], now: t.addingTimeInterval(600))
+        try require(replayed == 1, check, "replayed \(replayed), expected 1")
+        let again = try await store.claimJobs(limit: 100, now: t.addingTimeInterval(601), lease: 60).first { $0.id == job.id }
+        try require(again?.attempts == 1, check, "a replayed job starts over at attempt 1 (got \(String(describing: again?.attempts)))")
+        try require(try await store.jobs(statuses: [.dead]).isEmpty, check, "dead jobs remain after replay")
+    }
+
+    func finishFoldsOutcome() async throws {
+        let check = Self.checks[6]
+        let store = try await makeStore()
+        try await store.commit(OrderPage(orders: [Self.order("A", .unshipped)], checkpoint: SyncCheckpoint("1"), hasMore: false), from: "conformance", decide: Self.workflow)
+        let t = Self.start
+        for _ in 0..<2 {
+            for job in try await store.claimJobs(limit: 100, now: t.addingTimeInterval(10), lease: 60) where job.effect.isOrdered {
+                let commerce = CommerceOrder(number: "000000042", amazonOrderID: "A", status: .pending, lines: [], subtotal: nil, tax: nil,
+                                             grandTotal: nil, customer: .guest, affectsInventory: true, createdAt: t)
+                let outcome: EffectOutcome = job.effect == .assignCustomer ? .customerAssigned(.guest) : .commerceOrderCreated(commerce)
+                let effect = job.effect
+                try await store.finish(job, outcome: outcome, now: t.addingTimeInterval(11)) { Workflow.apply(outcome, of: effect, to: $0, now: t) }
+            }
+        }
+        let record = try await store.record("A")
+        try require(record?.commerceOrderNumber == "000000042", check, "commerce number is \(String(describing: record?.commerceOrderNumber))")
+        let keys = try await store.jobs(statuses: []).map(\.effect.name)
+        try require(keys.contains("notify:commerce-order-created"), check, "the follow-up notification was not enqueued")
+        try require(try await store.jobs(statuses: [.done]).count == 2, check, "finished jobs are not done")
+    }
+
+    func quarantine() async throws {
+        let check = Self.checks[7]
+        let store = try await makeStore()
+        let bad = QuarantinedOrder(sourceID: "conformance", amazonOrderID: "X", reason: "OrderTotal.Amount is not a decimal", payload: "{}", at: Self.start)
+        let summary = try await store.commit(OrderPage(orders: [Self.order("A", .unshipped)], quarantined: [bad], checkpoint: SyncCheckpoint("2"), hasMore: false),
+                                             from: "conformance", decide: Self.workflow)
+        try require(summary.quarantined == 1, check, "summary counted \(summary.quarantined)")
+        let kept = try await store.quarantined()
+        try require(kept.map(\.reason) == [bad.reason] && kept.first?.amazonOrderID == "X", check, "quarantine holds \(kept)")
+        try require(try await store.record("A") != nil, check, "the good order of the page was not stored")
+    }
+
+    func unknownOrder() async throws {
+        let check = Self.checks[8]
+        let store = try await makeStore()
+        do {
+            try await store.update("NOPE") { .unchanged($0) }
+            throw ConformanceFailure(check: check, message: "no error")
+        } catch let error as StoreError {
+            try require(error.code == .orderNotFound, check, "code \(error.code)")
+        }
+    }
+}
