@@ -206,7 +206,7 @@ public struct SQLiteChannelStore: ChannelStore {
                 SELECT MIN(CASE j.status WHEN 'running' THEN j.lease_until ELSE j.next_attempt_at END) FROM jobs j
                 WHERE j.status IN ('pending', 'running') AND NOT EXISTS (
                     SELECT 1 FROM jobs p WHERE p.amazon_order_id = j.amazon_order_id AND p.ordered = 1
-                    AND j.ordered = 1 AND p.id < j.id AND p.status = 'dead')
+                    AND j.ordered = 1 AND p.id < j.id AND p.status != 'done')
                 """).map(Date.init(timeIntervalSince1970:))
         }
     }

@@ -105,17 +105,18 @@ public struct ChannelStoreConformance: Sendable {
         let check = Self.checks[3]
         let store = try await makeStore()
         try await store.commit(OrderPage(orders: [Self.order("A", .unshipped)], checkpoint: SyncCheckpoint("1"), hasMore: false), from: "conformance", decide: Self.workflow)
-        let first = try await store.claimJobs(limit: 100, now: Self.start.addingTimeInterval(1), lease: 60)
+        let t = Date()
+        let first = try await store.claimJobs(limit: 100, now: t.addingTimeInterval(1), lease: 60)
         let ordered = first.filter(\.effect.isOrdered)
         try require(ordered.map(\.effect) == [.assignCustomer], check, "first claim returned ordered effects \(ordered.map(\.effect.name))")
         try require(first.contains { !$0.effect.isOrdered }, check, "a notification waited behind the ordered chain")
         try require(first.allSatisfy { $0.attempts == 1 && $0.status == .running }, check, "claimed jobs are not running at attempt 1")
-        try require(try await store.claimJobs(limit: 100, now: Self.start.addingTimeInterval(2), lease: 60).isEmpty, check, "the next ordered effect ran before the first finished")
+        try require(try await store.claimJobs(limit: 100, now: t.addingTimeInterval(2), lease: 60).isEmpty, check, "the next ordered effect ran before the first finished")
         let assign = ordered[0]
-        try await store.finish(assign, outcome: .customerAssigned(.guest), now: Self.start.addingTimeInterval(3)) {
+        try await store.finish(assign, outcome: .customerAssigned(.guest), now: t.addingTimeInterval(3)) {
             Workflow.apply(.customerAssigned(.guest), of: assign.effect, to: $0, now: Self.start)
         }
-        let second = try await store.claimJobs(limit: 100, now: Self.start.addingTimeInterval(4), lease: 60)
+        let second = try await store.claimJobs(limit: 100, now: t.addingTimeInterval(4), lease: 60)
         try require(second.map(\.effect.name) == ["create-commerce-order"], check, "after the customer, claimed \(second.map(\.effect.name))")
     }
 
@@ -123,11 +124,12 @@ public struct ChannelStoreConformance: Sendable {
         let check = Self.checks[4]
         let store = try await makeStore()
         try await store.commit(OrderPage(orders: [Self.order("A", .unshipped)], checkpoint: SyncCheckpoint("1"), hasMore: false), from: "conformance", decide: Self.workflow)
-        let claimed = try await store.claimJobs(limit: 1, now: Self.start.addingTimeInterval(1), lease: 60)
+        let t = Date()
+        let claimed = try await store.claimJobs(limit: 1, now: t.addingTimeInterval(1), lease: 60)
         try require(claimed.count == 1, check, "claimed \(claimed.count) with limit 1")
-        let during = try await store.claimJobs(limit: 100, now: Self.start.addingTimeInterval(30), lease: 60)
+        let during = try await store.claimJobs(limit: 100, now: t.addingTimeInterval(30), lease: 60)
         try require(!during.contains { $0.id == claimed[0].id }, check, "job handed out twice within its lease")
-        let after = try await store.claimJobs(limit: 100, now: Self.start.addingTimeInterval(120), lease: 60)
+        let after = try await store.claimJobs(limit: 100, now: t.addingTimeInterval(120), lease: 60)
         let again = after.first { $0.id == claimed[0].id }
         try require(again?.attempts == 2, check, "job not taken over after its lease expired (attempts \(String(describing: again?.attempts)))")
     }
@@ -136,12 +138,16 @@ public struct ChannelStoreConformance: Sendable {
         let check = Self.checks[5]
         let store = try await makeStore()
         try await store.commit(OrderPage(orders: [Self.order("A", .unshipped)], checkpoint: SyncCheckpoint("1"), hasMore: false), from: "conformance", decide: Self.workflow)
-        let t = Self.start
-        var job = try await store.claimJobs(limit: 100, now: t.addingTimeInterval(1), lease: 60).first { $0.effect == .assignCustomer }!
+        let t = Date()
+        let claimed = try await store.claimJobs(limit: 100, now: t.addingTimeInterval(1), lease: 60)
+        for other in claimed where other.effect != .assignCustomer {
+            try await store.finish(other, outcome: .notified, now: t.addingTimeInterval(1)) { .unchanged($0) }
+        }
+        var job = claimed.first { $0.effect == .assignCustomer }!
         try await store.fail(job, reason: "backend down", retryAt: t.addingTimeInterval(100), now: t.addingTimeInterval(2)) { .unchanged($0) }
         try require(try await store.claimJobs(limit: 100, now: t.addingTimeInterval(50), lease: 60).filter(\.effect.isOrdered).isEmpty, check, "retried before its time")
         let due = try await store.nextDueJob()
-        try require(due == t.addingTimeInterval(100), check, "next due job at \(String(describing: due)), expected the retry time")
+        try require(abs((due ?? .distantPast).timeIntervalSince(t.addingTimeInterval(100))) < 0.001, check, "next due job at \(String(describing: due)), expected the retry time")
         job = try await store.claimJobs(limit: 100, now: t.addingTimeInterval(101), lease: 60).first { $0.effect == .assignCustomer }!
         try require(job.attempts == 2, check, "second attempt counted as \(job.attempts)")
         let effect = job.effect
@@ -163,7 +169,7 @@ public struct ChannelStoreConformance: Sendable {
         let check = Self.checks[6]
         let store = try await makeStore()
         try await store.commit(OrderPage(orders: [Self.order("A", .unshipped)], checkpoint: SyncCheckpoint("1"), hasMore: false), from: "conformance", decide: Self.workflow)
-        let t = Self.start
+        let t = Date()
         for _ in 0..<2 {
             for job in try await store.claimJobs(limit: 100, now: t.addingTimeInterval(10), lease: 60) where job.effect.isOrdered {
                 let commerce = CommerceOrder(number: "000000042", amazonOrderID: "A", status: .pending, lines: [], subtotal: nil, tax: nil,

@@ -181,7 +181,7 @@ public final class InMemoryChannelStore: ChannelStore {
 
     public func nextDueJob() async throws -> Date? {
         state.withLock { state in
-            state.jobs.filter { ($0.status == .pending || $0.status == .running) && !state.blocked($0, by: { $0 == .dead }) }
+            state.jobs.filter { ($0.status == .pending || $0.status == .running) && !state.blocked($0, by: { $0 != .done }) }
                 .map { $0.status == .running ? (state.leases[$0.id] ?? $0.nextAttemptAt) : $0.nextAttemptAt }
                 .min()
         }

@@ -63,7 +63,9 @@ public protocol ChannelStore: Sendable {
     /// - Returns: how many were replayed.
     @discardableResult
     func replayDeadJobs(_ ids: [Int64], now: Date) async throws -> Int
-    /// The earliest time a pending job becomes due, or `nil` when none is pending.
+    /// The earliest time a job that is next in its order's line becomes due (a running job:
+    /// when its lease ends), or `nil` when nothing is left but done and dead-lettered jobs and
+    /// what waits behind them.
     func nextDueJob() async throws -> Date?
 
     /// Counts for progress lines and summaries.
