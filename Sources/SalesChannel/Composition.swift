@@ -47,10 +47,11 @@ public struct Composition: Sendable {
         public var idleInterval: Double
         /// Jobs claimed at once, and run concurrently.
         public var batchSize: Int
-        /// Seconds a claimed job stays claimed before another runner may take it over.
+        /// Seconds a claimed job stays claimed without a heartbeat; after a crash, its jobs are
+        /// taken up again this long after they were last renewed.
         public var lease: Double
 
-        public init(pollInterval: Double = 60, idleInterval: Double = 1, batchSize: Int = 16, lease: Double = 120) {
+        public init(pollInterval: Double = 60, idleInterval: Double = 1, batchSize: Int = 16, lease: Double = 30) {
             self.pollInterval = pollInterval
             self.idleInterval = idleInterval
             self.batchSize = batchSize

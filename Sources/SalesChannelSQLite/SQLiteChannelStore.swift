@@ -140,6 +140,15 @@ public struct SQLiteChannelStore: ChannelStore {
         }
     }
 
+    public func renewLeases(_ ids: [Int64], until: Date) async throws {
+        guard !ids.isEmpty else { return }
+        try await pool.write { db in
+            try db.execute(
+                sql: "UPDATE jobs SET lease_until = ? WHERE status = 'running' AND id IN (\(ids.map(String.init).joined(separator: ",")))",
+                arguments: [until.timeIntervalSince1970])
+        }
+    }
+
     public func finish(
         _ job: OutboxJob, outcome: EffectOutcome, now: Date,
         decide: @escaping @Sendable (OrderRecord) -> WorkflowDecision

@@ -132,6 +132,10 @@ public struct ChannelStoreConformance: Sendable {
         let after = try await store.claimJobs(limit: 100, now: t.addingTimeInterval(120), lease: 60)
         let again = after.first { $0.id == claimed[0].id }
         try require(again?.attempts == 2, check, "job not taken over after its lease expired (attempts \(String(describing: again?.attempts)))")
+        // A renewed lease holds past its first end.
+        try await store.renewLeases([claimed[0].id], until: t.addingTimeInterval(1000))
+        let renewed = try await store.claimJobs(limit: 100, now: t.addingTimeInterval(500), lease: 60)
+        try require(!renewed.contains { $0.id == claimed[0].id }, check, "a renewed lease was taken over")
     }
 
     func failuresRetryDeadLetterAndReplay() async throws {

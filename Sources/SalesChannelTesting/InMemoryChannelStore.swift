@@ -123,6 +123,12 @@ public final class InMemoryChannelStore: ChannelStore {
         }
     }
 
+    public func renewLeases(_ ids: [Int64], until: Date) async throws {
+        state.withLock { state in
+            for job in state.jobs where ids.contains(job.id) && job.status == .running { state.leases[job.id] = until }
+        }
+    }
+
     public func finish(
         _ job: OutboxJob, outcome: EffectOutcome, now: Date,
         decide: @escaping @Sendable (OrderRecord) -> WorkflowDecision

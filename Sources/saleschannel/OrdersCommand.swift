@@ -54,7 +54,16 @@ struct OrderView: Encodable {
     var shipments: [ShipmentView]
     var lastError: String?
 
-    struct CustomerView: Encodable { var kind: String; var id: String? }
+    struct CustomerView: Encodable {
+        var kind: String
+        var id: String?
+        func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(kind, forKey: .kind)
+            try c.encode(id, forKey: .id)
+        }
+        enum CodingKeys: String, CodingKey { case kind, id }
+    }
     struct HandoffView: Encodable { var status: String }
     struct ItemView: Encodable { var orderItemId: String; var sku: String; var quantityOrdered: Int; var quantityShipped: Int }
     struct ShipmentView: Encodable {
@@ -66,6 +75,32 @@ struct OrderView: Encodable {
         var items: [String: Int]
         var amazonConfirmation: String
         var error: String?
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case amazonOrderId, sellerId, marketplaceId, fulfillmentChannel, amazonStatus, visible, purchaseDate, lastUpdateDate
+        case commerceOrderNumber, commerceStatus, customer, handoff, buyerRequestedCancellation, items, shipments, lastError
+    }
+
+    /// Absent values are written as `null`, as the interface promises, never left out.
+    func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(amazonOrderId, forKey: .amazonOrderId)
+        try c.encode(sellerId, forKey: .sellerId)
+        try c.encode(marketplaceId, forKey: .marketplaceId)
+        try c.encode(fulfillmentChannel, forKey: .fulfillmentChannel)
+        try c.encode(amazonStatus, forKey: .amazonStatus)
+        try c.encode(visible, forKey: .visible)
+        try c.encode(purchaseDate, forKey: .purchaseDate)
+        try c.encode(lastUpdateDate, forKey: .lastUpdateDate)
+        try c.encode(commerceOrderNumber, forKey: .commerceOrderNumber)
+        try c.encode(commerceStatus, forKey: .commerceStatus)
+        try c.encode(customer, forKey: .customer)
+        try c.encode(handoff, forKey: .handoff)
+        try c.encode(buyerRequestedCancellation, forKey: .buyerRequestedCancellation)
+        try c.encode(items, forKey: .items)
+        try c.encode(shipments, forKey: .shipments)
+        try c.encode(lastError, forKey: .lastError)
     }
 
     init(_ record: OrderRecord) {

@@ -20,9 +20,22 @@ public struct EffectRunner: Sendable {
         let jobs = try await composition.store.claimJobs(
             limit: composition.tuning.batchSize, now: Date(), lease: composition.tuning.lease)
         guard !jobs.isEmpty else { return 0 }
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            for job in jobs { group.addTask { try await self.run(job) } }
-            try await group.waitForAll()
+        // A heartbeat keeps the leases of this batch alive while its effects run.
+        let lease = composition.tuning.lease
+        let store = composition.store
+        try await withThrowingTaskGroup(of: Void.self) { batch in
+            batch.addTask {
+                while !Task.isCancelled {
+                    try? await Task.sleep(for: .milliseconds(Int(lease * 1000 / 3)))
+                    guard !Task.isCancelled else { return }
+                    try? await store.renewLeases(jobs.map(\.id), until: Date().addingTimeInterval(lease))
+                }
+            }
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for job in jobs { group.addTask { try await self.run(job) } }
+                try await group.waitForAll()
+            }
+            batch.cancelAll()
         }
         return jobs.count
     }

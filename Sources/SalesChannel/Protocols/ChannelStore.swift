@@ -47,6 +47,9 @@ public protocol ChannelStore: Sendable {
 
     /// Claims up to `limit` runnable jobs for `lease` seconds.
     func claimJobs(limit: Int, now: Date, lease: TimeInterval) async throws -> [OutboxJob]
+    /// Extends the leases of jobs still being worked on (a runner's heartbeat), so that a slow
+    /// effect is not taken over by another runner; a crashed runner's leases simply run out.
+    func renewLeases(_ ids: [Int64], until: Date) async throws
     /// Marks a job done and folds its outcome into the record, with any follow-up effects.
     func finish(
         _ job: OutboxJob, outcome: EffectOutcome, now: Date,

@@ -1,0 +1,89 @@
+import Foundation
+import Testing
+
+/// The command-line tool as a merchant uses it: the main job, the Orders page, shipping, jobs,
+/// and checking a deployment file.
+@Suite(.serialized)
+struct CommandLineTests {
+    @Test func theMainJobImportsAndShowsOrdersThenShipsOne() throws {
+        let cli = try CLI.inTemporaryFolder()
+        let run = try cli.run(["run", "--once"])
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(run.stdout.contains("commerce orders"))
+
+        let visible = try #require(try cli.json(["orders", "--json"]) as? [[String: Any]])
+        let all = try #require(try cli.json(["orders", "--all", "--json"]) as? [[String: Any]])
+        #expect(!visible.isEmpty && visible.count <= all.count)
+        #expect(visible.allSatisfy { $0["visible"] as? Bool == true })
+        #expect(!visible.contains { ["PENDING", "PENDING_AVAILABILITY"].contains($0["amazonStatus"] as? String) })
+
+        // Ship one item of a two-or-more-item MFN order, then the rest.
+        let open = try #require(visible.first {
+            $0["fulfillmentChannel"] as? String == "MFN" && $0["amazonStatus"] as? String == "UNSHIPPED"
+                && (($0["items"] as? [[String: Any]])?.count ?? 0) >= 2
+        })
+        let id = try #require(open["amazonOrderId"] as? String)
+        let items = try #require(open["items"] as? [[String: Any]])
+        let firstItem = try #require(items[0]["orderItemId"] as? String)
+        let partial = try cli.run(["ship", id, "--carrier", "UPS", "--tracking", "1Z999AA10123456784", "--item", "\(firstItem)=\(items[0]["quantityOrdered"] as? Int ?? 1)"])
+        #expect(partial.status == 0, "\(partial.stderr)")
+        try cli.run(["run", "--once"])
+        var detail = try #require(try cli.json(["order", id, "--json"]) as? [String: Any])
+        var order = try #require(detail["order"] as? [String: Any])
+        #expect(order["amazonStatus"] as? String == "PARTIALLY_SHIPPED")
+        #expect(order["commerceStatus"] as? String == "pending")
+
+        let rest = try cli.run(["ship", id, "--carrier", "Other", "--carrier-name", "Acme Post", "--tracking", "AC123"])
+        #expect(rest.status == 0, "\(rest.stderr)")
+        try cli.run(["run", "--once"])
+        detail = try #require(try cli.json(["order", id, "--json"]) as? [String: Any])
+        order = try #require(detail["order"] as? [String: Any])
+        #expect(order["amazonStatus"] as? String == "SHIPPED")
+        #expect(order["commerceStatus"] as? String == "complete")
+        let shipments = try #require(order["shipments"] as? [[String: Any]])
+        #expect(shipments.map { $0["amazonConfirmation"] as? String } == ["confirmed", "confirmed"])
+        #expect(shipments.map { $0["carrier"] as? String } == ["UPS", "Other"])
+        let events = try #require(detail["events"] as? [[String: Any]]).compactMap { $0["kind"] as? String }
+        #expect(events.contains("shipment-confirmed") && events.contains("commerce-order-completed"))
+
+        // Shipping more than is left is refused with the reason, and changes nothing.
+        let again = try cli.run(["ship", id, "--carrier", "UPS", "--tracking", "1Z"])
+        #expect(again.status != 0)
+        #expect(again.stderr.contains("Only Unshipped or PartiallyShipped") || again.stderr.contains("only Unshipped or PartiallyShipped"))
+
+        let jobs = try cli.run(["jobs"])
+        #expect(jobs.status == 0 && jobs.stdout.contains("0 job(s)"))
+    }
+
+    @Test func configCheckExitsNonZeroNamingTheKeyAndZeroOnAValidFile() throws {
+        let cli = try CLI.inTemporaryFolder()
+        let valid = """
+            store: { plugin: sqlite, path: x.sqlite }
+            sources: [ { plugin: scripted, orders: 5 } ]
+            sinks: [ { plugin: file-drop, directory: out } ]
+            orderSettings: { orderNumberSource: amazon-order-number }
+            """
+        try valid.write(to: cli.directory.appendingPathComponent("good.yaml"), atomically: true, encoding: .utf8)
+        try valid.replacingOccurrences(of: "amazon-order-number", with: "magento")
+            .write(to: cli.directory.appendingPathComponent("bad.yaml"), atomically: true, encoding: .utf8)
+
+        let good = try cli.run(["config", "check", "good.yaml"])
+        #expect(good.status == 0, "\(good.stderr)")
+        #expect(good.stdout.contains("valid"))
+        #expect(!FileManager.default.fileExists(atPath: cli.directory.appendingPathComponent("x.sqlite").path), "checking opened the database")
+
+        let bad = try cli.run(["config", "check", "bad.yaml"])
+        #expect(bad.status == 2)
+        #expect(bad.stderr.contains("bad.yaml: orderSettings.orderNumberSource: `magento` is not allowed; allowed: commerce-increment, amazon-order-number"))
+    }
+
+    @Test func everySubcommandHasHelp() throws {
+        let cli = try CLI.inTemporaryFolder()
+        for command in [["run"], ["orders"], ["order"], ["ship"], ["jobs"], ["jobs", "retry"], ["config", "check"], ["plugins"]] {
+            let help = try cli.run(command + ["--help"])
+            #expect(help.status == 0 && help.stdout.contains("USAGE"), "\(command) --help")
+        }
+        let plugins = try cli.run(["plugins"])
+        #expect(plugins.stdout.contains("sqlite") && plugins.stdout.contains("file-drop") && plugins.stdout.contains("orderNumberSource"))
+    }
+}
