@@ -49,7 +49,7 @@ struct Summary {
             orders \(store.orders) (\(store.visibleOrders) visible) · commerce orders \(store.commerceOrders) · \
             shipped \(store.shippedOrders) · canceled \(store.canceledOrders) · jobs pending \(store.jobsPending), \
             failed \(store.jobsDead) · quarantined \(store.quarantined)
-            this run: \(counters.ordersSeen) snapshots in \(counters.pages) pages, \(counters.apiCalls) API calls, \
+            this run: \(counters.ordersSeen) snapshots in \(counters.pages) page(s), \(counters.apiCalls) API call(s), \
             \(counters.commerceOrdersCreated) commerce orders created, \(counters.handoffs) handoffs, \
             \(counters.shipmentsConfirmed) shipments confirmed, \(counters.errors) errors, \
             \(String(format: "%.1f", seconds)) s
