@@ -37,7 +37,7 @@ public struct SQLiteChannelStore: ChannelStore {
             }
             for bad in page.quarantined {
                 try db.execute(
-                    sql: "INSERT INTO quarantine(source_id, amazon_order_id, reason, payload, at) VALUES (?,?,?,?,?)",
+                    sql: "INSERT OR IGNORE INTO quarantine(source_id, amazon_order_id, reason, payload, at) VALUES (?,?,?,?,?)",
                     arguments: [bad.sourceID, bad.amazonOrderID?.rawValue, bad.reason, bad.payload, bad.at.timeIntervalSince1970])
                 summary.quarantined += 1
             }
@@ -153,26 +153,29 @@ public struct SQLiteChannelStore: ChannelStore {
         _ job: OutboxJob, outcome: EffectOutcome, now: Date,
         decide: @escaping @Sendable (OrderRecord) -> WorkflowDecision
     ) async throws {
-        try await pool.write { db in
-            try db.execute(
-                sql: "UPDATE jobs SET status = 'done', lease_until = NULL, last_error = NULL, updated_at = ? WHERE id = ?",
-                arguments: [now.timeIntervalSince1970, job.id])
-            if let stored = try Self.loadRecord(job.amazonOrderID, db) {
-                let decision = decide(stored)
-                if decision.changed { try Self.store(decision, db, now: now) }
-            }
-        }
+        try await settle(job, status: .done, nextAttemptAt: nil, error: nil, now: now, decide: decide)
     }
 
     public func fail(
         _ job: OutboxJob, reason: String, retryAt: Date?, now: Date,
         decide: @escaping @Sendable (OrderRecord) -> WorkflowDecision
     ) async throws {
+        try await settle(job, status: retryAt == nil ? .dead : .pending, nextAttemptAt: retryAt ?? now, error: reason, now: now, decide: decide)
+    }
+
+    /// Ends an attempt in one transaction: the job's new status, its lease released, and the
+    /// record changed by `decide` with any follow-up effects.
+    private func settle(
+        _ job: OutboxJob, status: OutboxJob.Status, nextAttemptAt: Date?, error: String?, now: Date,
+        decide: @escaping @Sendable (OrderRecord) -> WorkflowDecision
+    ) async throws {
         try await pool.write { db in
             try db.execute(
-                sql: "UPDATE jobs SET status = ?, next_attempt_at = ?, lease_until = NULL, last_error = ?, updated_at = ? WHERE id = ?",
-                arguments: [retryAt == nil ? "dead" : "pending", (retryAt ?? now).timeIntervalSince1970, reason,
-                            now.timeIntervalSince1970, job.id])
+                sql: """
+                    UPDATE jobs SET status = ?, next_attempt_at = COALESCE(?, next_attempt_at), lease_until = NULL,
+                        last_error = ?, updated_at = ? WHERE id = ?
+                    """,
+                arguments: [status.rawValue, nextAttemptAt?.timeIntervalSince1970, error, now.timeIntervalSince1970, job.id])
             if let stored = try Self.loadRecord(job.amazonOrderID, db) {
                 let decision = decide(stored)
                 if decision.changed { try Self.store(decision, db, now: now) }

@@ -78,6 +78,7 @@ public final class SQLiteDatabase: Sendable {
                     payload TEXT NOT NULL,
                     at REAL NOT NULL
                 );
+                CREATE UNIQUE INDEX quarantine_once ON quarantine(source_id, COALESCE(amazon_order_id, ''), reason);
                 CREATE TABLE commerce_orders (
                     number TEXT PRIMARY KEY,
                     amazon_order_id TEXT NOT NULL UNIQUE,

@@ -133,16 +133,9 @@ public final class InMemoryChannelStore: ChannelStore {
         _ job: OutboxJob, outcome: EffectOutcome, now: Date,
         decide: @escaping @Sendable (OrderRecord) -> WorkflowDecision
     ) async throws {
-        try state.withLock { state in
-            guard let index = state.jobs.firstIndex(where: { $0.id == job.id }) else { throw StoreError(.jobNotFound, "no job \(job.id)") }
-            state.jobs[index].status = .done
-            state.jobs[index].lastError = nil
-            state.jobs[index].updatedAt = now
-            state.leases[job.id] = nil
-            if let stored = state.records[job.amazonOrderID] {
-                let decision = decide(stored)
-                if decision.changed { _ = state.store(decision, now: now) }
-            }
+        try settle(job, now: now, decide: decide) { job in
+            job.status = .done
+            job.lastError = nil
         }
     }
 
@@ -150,11 +143,20 @@ public final class InMemoryChannelStore: ChannelStore {
         _ job: OutboxJob, reason: String, retryAt: Date?, now: Date,
         decide: @escaping @Sendable (OrderRecord) -> WorkflowDecision
     ) async throws {
+        try settle(job, now: now, decide: decide) { job in
+            job.status = retryAt == nil ? .dead : .pending
+            job.nextAttemptAt = retryAt ?? now
+            job.lastError = reason
+        }
+    }
+
+    /// Ends an attempt: changes the job, releases its lease and applies `decide` to its record.
+    private func settle(
+        _ job: OutboxJob, now: Date, decide: (OrderRecord) -> WorkflowDecision, change: (inout OutboxJob) -> Void
+    ) throws {
         try state.withLock { state in
             guard let index = state.jobs.firstIndex(where: { $0.id == job.id }) else { throw StoreError(.jobNotFound, "no job \(job.id)") }
-            state.jobs[index].status = retryAt == nil ? .dead : .pending
-            state.jobs[index].nextAttemptAt = retryAt ?? now
-            state.jobs[index].lastError = reason
+            change(&state.jobs[index])
             state.jobs[index].updatedAt = now
             state.leases[job.id] = nil
             if let stored = state.records[job.amazonOrderID] {
