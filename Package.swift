@@ -16,6 +16,7 @@ let package = Package(
         .library(name: "SalesChannelSQLite", targets: ["SalesChannelSQLite"]),
         .library(name: "CustomerPolicies", targets: ["CustomerPolicies"]),
         .library(name: "ERPHandoff", targets: ["ERPHandoff"]),
+        .library(name: "RequestSigning", targets: ["RequestSigning"]),
         .library(name: "SalesChannelTesting", targets: ["SalesChannelTesting"]),
         .executable(name: "saleschannel", targets: ["saleschannel"]),
     ],
@@ -25,6 +26,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.20.0"),
     ],
     targets: [
         .target(
@@ -43,6 +45,17 @@ let package = Package(
             ]
         ),
         .target(name: "CustomerPolicies", dependencies: ["SalesChannel"]),
+        .systemLibrary(
+            name: "COpenSSL", pkgConfig: "libcrypto",
+            providers: [.apt(["libssl-dev"]), .yum(["openssl-devel"]), .brew(["openssl@3"])]
+        ),
+        .target(
+            name: "RequestSigning",
+            dependencies: [
+                "COpenSSL",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ]
+        ),
         .target(name: "ERPHandoff", dependencies: ["SalesChannel"]),
         .target(name: "SalesChannelTesting", dependencies: ["SalesChannel"]),
         .executableTarget(
@@ -52,6 +65,7 @@ let package = Package(
                 "SalesChannelSQLite",
                 "CustomerPolicies",
                 "ERPHandoff",
+                "RequestSigning",
                 "SalesChannelTesting",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -62,6 +76,14 @@ let package = Package(
         .testTarget(
             name: "SalesChannelTests",
             dependencies: ["SalesChannel", "SalesChannelTesting", "CustomerPolicies"]
+        ),
+        .testTarget(
+            name: "RequestSigningTests",
+            dependencies: [
+                "RequestSigning",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ],
+            resources: [.copy("Fixtures")]
         ),
         .testTarget(
             name: "SalesChannelSQLiteTests",
@@ -77,6 +99,6 @@ let package = Package(
     ]
 )
 
-for target in package.targets {
+for target in package.targets where target.type != .system {
     target.swiftSettings = (target.swiftSettings ?? []) + strictSettings
 }
