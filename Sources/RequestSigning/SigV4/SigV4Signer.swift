@@ -39,7 +39,7 @@ public struct SigV4Signer: Sendable {
         /// Where a session token goes.
         public var sessionToken: SessionTokenPlacement = .signed
         /// Headers never signed (they may change in transit); botocore's list.
-        public var unsignedHeaders: Set<String> = ["authorization", "user-agent", "expect", "x-amzn-trace-id"]
+        public var unsignedHeaders: Set<String> = ["authorization", "user-agent", "expect", "x-amzn-trace-id", "transfer-encoding"]
 
         public init() {}
 
