@@ -7,6 +7,8 @@ import Testing
 /// runs of spaces. Every canonical request, string to sign and signature must match.
 struct BotocoreDifferentialTests {
     static let count = 300
+    /// Of which presigned (query) signatures, with distinct query keys (botocore merges repeats).
+    static let presigned = 100
 
     /// A deterministic generator (SplitMix64), so a failure can be replayed.
     struct Generator {
@@ -57,15 +59,25 @@ struct BotocoreDifferentialTests {
             default: pairs.append(key + "=" + encode(g.pick(queryWords), keepSlash: false))
             }
         }
-        if !pairs.isEmpty && g.below(3) == 0 { pairs.append(pairs[0]) }  // a repeated key
+        let presign = index >= count - presigned
+        if presign {
+            var seen = Set<String>()
+            pairs = pairs.filter { seen.insert(String($0.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)[0])).inserted }
+                .map { $0.contains("=") ? $0 : $0 + "=" }
+        } else if !pairs.isEmpty && g.below(3) == 0 {
+            pairs.append(pairs[0])  // a repeated key
+        }
         let query = pairs.joined(separator: "&")
         var headers: [(name: String, value: String)] = [("Host", "sqs.us-east-1.amazonaws.com")]
         for _ in 0..<(g.below(4)) { headers.append((g.pick(headerNames), g.pick(headerValues))) }
-        let body = ["", "Action=SendMessage&MessageBody=hello", "{\"k\": \"ünï\"}", String(repeating: "x", count: g.below(300))][g.below(4)]
-        let request = SignableRequest(method: method, path: path, query: query, headers: headers, body: Array(body.utf8))
+        var body = ["", "Action=SendMessage&MessageBody=hello", "{\"k\": \"ünï\"}", String(repeating: "x", count: g.below(300))][g.below(4)]
+        if presign { body = "" }
+        let method2 = presign ? "GET" : method
+        let request = SignableRequest(method: method2, path: path, query: query, headers: headers, body: Array(body.utf8))
         let token: String? = g.below(4) == 0 ? "FQoGZXIvYXdzE//token+with/slashes==" : nil
         let spec: [String: Any] = [
-            "method": method, "url": "https://sqs.us-east-1.amazonaws.com" + path + (query.isEmpty ? "" : "?" + query),
+            "presign": presign ? 60 + g.below(604_000) : 0,
+            "method": method2, "url": "https://sqs.us-east-1.amazonaws.com" + path + (query.isEmpty ? "" : "?" + query),
             "headers": headers.map { [$0.name, $0.value] }, "body": body, "accessKeyID": "AKIDEXAMPLE",
             "secretAccessKey": "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", "sessionToken": token as Any,
             "service": index % 2 == 0 ? "sqs" : "execute-api", "region": index % 3 == 0 ? "eu-west-1" : "us-east-1",
@@ -102,7 +114,9 @@ struct BotocoreDifferentialTests {
             var credentials = AWSCredentials(accessKeyID: "AKIDEXAMPLE", secretAccessKey: "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY")
             credentials.sessionToken = spec["sessionToken"] as? String
             let signer = SigV4Signer(credentials: credentials, region: spec["region"] as! String, service: spec["service"] as! String)
-            let ours = signer.signature(for: request, date: SigV4Signer.date(fromAmzDate: spec["amzDate"] as! String)!)
+            let date = SigV4Signer.date(fromAmzDate: spec["amzDate"] as! String)!
+            let expires = spec["presign"] as! Int
+            let ours = expires > 0 ? signer.presign(request, date: date, expires: expires).signature : signer.signature(for: request, date: date)
             if ours.canonicalRequest != expected["canonicalRequest"] || ours.stringToSign != expected["stringToSign"]
                 || ours.signature != expected["signature"]
             {
@@ -113,6 +127,6 @@ struct BotocoreDifferentialTests {
             }
         }
         #expect(mismatches == 0)
-        print("differential: \(Self.count) generated requests, \(mismatches) mismatches against botocore")
+        print("differential: \(Self.count) generated requests (\(Self.presigned) presigned), \(mismatches) mismatches against botocore")
     }
 }

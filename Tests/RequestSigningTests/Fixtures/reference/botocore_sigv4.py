@@ -6,12 +6,27 @@ string to sign and signature as a JSON list on stdout.
 import json
 import sys
 
-from botocore.auth import SigV4Auth
+from botocore.auth import SigV4Auth, SigV4QueryAuth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
 
+def presign(spec):
+    credentials = Credentials(spec["accessKeyID"], spec["secretAccessKey"], spec.get("sessionToken"))
+    auth = SigV4QueryAuth(credentials, spec["service"], spec["region"], expires=spec["presign"])
+    request = AWSRequest(method=spec["method"], url=spec["url"])
+    for name, value in spec["headers"]:
+        request.headers[name] = value
+    request.context["timestamp"] = spec["amzDate"]
+    auth._modify_request_before_signing(request)
+    canonical = auth.canonical_request(request)
+    to_sign = auth.string_to_sign(request, canonical)
+    return {"canonicalRequest": canonical, "stringToSign": to_sign, "signature": auth.signature(to_sign, request)}
+
+
 def sign(spec):
+    if spec.get("presign"):
+        return presign(spec)
     credentials = Credentials(spec["accessKeyID"], spec["secretAccessKey"], spec.get("sessionToken"))
     auth = SigV4Auth(credentials, spec["service"], spec["region"])
     request = AWSRequest(method=spec["method"], url=spec["url"], data=spec["body"].encode("utf-8"))
