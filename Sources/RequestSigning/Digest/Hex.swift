@@ -13,6 +13,14 @@ public enum Hex {
         return String(decoding: out, as: UTF8.self)
     }
 
+    /// Appends lowercase hex of `bytes` to `out`.
+    static func append(_ bytes: [UInt8], to out: inout [UInt8]) {
+        for byte in bytes {
+            out.append(digits[Int(byte >> 4)])
+            out.append(digits[Int(byte & 0x0F)])
+        }
+    }
+
     /// The bytes of a hex string (either case); `nil` if it is not hex of whole bytes.
     public static func decode(_ text: String) -> [UInt8]? {
         let utf8 = Array(text.utf8)

@@ -10,9 +10,12 @@ public final class SHA256 {
     private let context: OpaquePointer
     private var finished = false
 
+    /// SHA-256 fetched once: `EVP_sha256()` would look the implementation up on every init.
+    static let algorithm = FetchedDigest()
+
     public init() {
         guard let context = EVP_MD_CTX_new() else { fatalError("EVP_MD_CTX_new: out of memory") }
-        guard EVP_DigestInit_ex2(context, EVP_sha256(), nil) == 1 else {
+        guard EVP_DigestInit_ex2(context, Self.algorithm.pointer, nil) == 1 else {
             fatalError(OpenSSLError("EVP_DigestInit_ex2").description)
         }
         self.context = context
@@ -52,9 +55,30 @@ public final class SHA256 {
 
     /// The SHA-256 digest of `bytes` in one call.
     public static func hash(_ bytes: some Sequence<UInt8>) -> [UInt8] {
-        let hasher = SHA256()
-        hasher.update(bytes)
-        return hasher.finalize()
+        if let digest = bytes.withContiguousStorageIfAvailable({ oneShot($0) }) { return digest }
+        return Array(bytes).withUnsafeBufferPointer { oneShot($0) }
+    }
+
+    private static func oneShot(_ buffer: UnsafeBufferPointer<UInt8>) -> [UInt8] {
+        [UInt8](unsafeUninitializedCapacity: byteCount) { out, count in
+            var length: UInt32 = 0
+            guard EVP_Digest(buffer.baseAddress, buffer.count, out.baseAddress, &length, algorithm.pointer, nil) == 1 else {
+                fatalError(OpenSSLError("EVP_Digest").description)
+            }
+            count = Int(length)
+        }
+    }
+
+    final class FetchedDigest: @unchecked Sendable {
+        // Immutable after init and reference-counted by OpenSSL: safe to share (openssl-threads(7)).
+        let pointer: OpaquePointer
+        init() {
+            guard let md = EVP_MD_fetch(nil, OSSL_DIGEST_NAME_SHA2_256, nil) else {
+                fatalError(OpenSSLError("EVP_MD_fetch(SHA2-256)").description)
+            }
+            pointer = md
+        }
+        deinit { EVP_MD_free(pointer) }
     }
 
     /// The SHA-256 digest of a string's UTF-8 bytes.

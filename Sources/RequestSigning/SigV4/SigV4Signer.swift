@@ -134,12 +134,7 @@ public struct SigV4Signer: Sendable {
         }
         let added = parameters.map { "\(SigV4Encoding.encode($0.0))=\(SigV4Encoding.encode($0.1))" }.joined(separator: "&")
         let query = request.query.isEmpty ? added : request.query + "&" + added
-        let payload: String
-        switch options.payload {
-        case .bodySHA256: payload = SHA256.hexHash(request.body)
-        case .unsigned: payload = "UNSIGNED-PAYLOAD"
-        case .precomputed(let hash): payload = hash
-        }
+        let payload = payloadHash(request.body)
         var signature = compute(request, amzDate: amzDate, payload: payload, canonicalQuery: canonicalQuery(query))
         signature.authorization = ""
         var final = query + "&X-Amz-Signature=" + signature.signature
@@ -151,38 +146,50 @@ public struct SigV4Signer: Sendable {
 
     // MARK: Canonical request
 
+    /// The hex SHA-256 of an empty body, the most common payload.
+    static let emptyPayloadHash = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+
     func payloadHash(_ body: [UInt8]) -> String {
         switch options.payload {
-        case .bodySHA256: SHA256.hexHash(body)
+        case .bodySHA256: body.isEmpty ? Self.emptyPayloadHash : SHA256.hexHash(body)
         case .unsigned: "UNSIGNED-PAYLOAD"
         case .precomputed(let hash): hash
         }
     }
 
     func compute(_ request: SignableRequest, amzDate: String, payload: String, canonicalQuery: String) -> Signature {
-        let headers = canonicalHeaders(request.headers)
         var canonical: [UInt8] = []
-        canonical.reserveCapacity(256 + request.path.utf8.count + request.query.utf8.count)
+        canonical.reserveCapacity(384 + request.path.utf8.count + request.query.utf8.count)
         canonical.append(contentsOf: request.method.utf8)
         canonical.append(0x0A)
         appendCanonicalURI(request.path, to: &canonical)
         canonical.append(0x0A)
         canonical.append(contentsOf: canonicalQuery.utf8)
         canonical.append(0x0A)
-        canonical.append(contentsOf: headers.block.utf8)
+        var names: [UInt8] = []
+        appendCanonicalHeaders(request.headers, block: &canonical, names: &names)
         canonical.append(0x0A)
-        canonical.append(contentsOf: headers.names.utf8)
+        canonical.append(contentsOf: names)
         canonical.append(0x0A)
         canonical.append(contentsOf: payload.utf8)
 
-        let day = amzDate.prefix(8)
-        let scope = "\(day)/\(region)/\(service)/aws4_request"
-        let stringToSign = "AWS4-HMAC-SHA256\n\(amzDate)\n\(scope)\n\(SHA256.hexHash(canonical))"
-        let signature = Hex.encode(keys.key(for: String(day)).authenticationCode(for: Array(stringToSign.utf8)))
+        let day = String(amzDate.prefix(8))
+        let scope = keys.scope(for: day)
+        var toSign: [UInt8] = []
+        toSign.reserveCapacity(128)
+        toSign.append(contentsOf: "AWS4-HMAC-SHA256\n".utf8)
+        toSign.append(contentsOf: amzDate.utf8)
+        toSign.append(0x0A)
+        toSign.append(contentsOf: scope.utf8)
+        toSign.append(0x0A)
+        Hex.append(SHA256.hash(canonical), to: &toSign)
+        let signature = Hex.encode(keys.key(for: day).authenticationCode(for: toSign))
+        let signedHeaders = String(decoding: names, as: UTF8.self)
         return Signature(
-            canonicalRequest: String(decoding: canonical, as: UTF8.self), stringToSign: stringToSign, signature: signature,
-            signedHeaders: headers.names, credentialScope: scope,
-            authorization: "AWS4-HMAC-SHA256 Credential=\(credentials.accessKeyID)/\(scope), SignedHeaders=\(headers.names), Signature=\(signature)")
+            canonicalRequest: String(decoding: canonical, as: UTF8.self), stringToSign: String(decoding: toSign, as: UTF8.self),
+            signature: signature, signedHeaders: signedHeaders, credentialScope: scope,
+            authorization: "AWS4-HMAC-SHA256 Credential=" + credentials.accessKeyID + "/" + scope + ", SignedHeaders=" + signedHeaders
+                + ", Signature=" + signature)
     }
 
     func appendCanonicalURI(_ path: String, to out: inout [UInt8]) {
@@ -206,8 +213,8 @@ public struct SigV4Signer: Sendable {
             let rawValue = equals.map { part[part.index(after: $0)...] } ?? part[part.endIndex...]
             var key: [UInt8] = []
             var value: [UInt8] = []
-            SigV4Encoding.encode(SigV4Encoding.decode(rawKey), keepSlash: false, into: &key)
-            SigV4Encoding.encode(SigV4Encoding.decode(rawValue), keepSlash: false, into: &value)
+            SigV4Encoding.appendCanonical(rawKey, into: &key)
+            SigV4Encoding.appendCanonical(rawValue, into: &value)
             pairs.append((key, value))
         }
         pairs.sort { $0.key == $1.key ? $0.value.lexicographicallyPrecedes($1.value) : $0.key.lexicographicallyPrecedes($1.key) }
@@ -223,31 +230,51 @@ public struct SigV4Signer: Sendable {
 
     /// The canonical header block (`name:value` lines) and the signed-header list.
     func canonicalHeaders(_ headers: [(name: String, value: String)]) -> (block: String, names: String) {
-        var merged: [String: String] = [:]
-        var order: [String] = []
-        for header in headers {
-            let name = header.name.lowercased()
-            guard !options.unsignedHeaders.contains(name) else { continue }
-            let value = Self.trimAll(header.value)
-            if let existing = merged[name] {
-                merged[name] = existing + "," + value
-            } else {
-                merged[name] = value
-                order.append(name)
-            }
+        var block: [UInt8] = []
+        var names: [UInt8] = []
+        appendCanonicalHeaders(headers, block: &block, names: &names)
+        return (String(decoding: block, as: UTF8.self), String(decoding: names, as: UTF8.self))
+    }
+
+    /// Lower-cases names, drops unsigned headers, trims values, sorts by name (repeats keep their
+    /// request order and are joined with `,`), and appends `name:value\n` lines and `a;b;c`.
+    func appendCanonicalHeaders(_ headers: [(name: String, value: String)], block: inout [UInt8], names: inout [UInt8]) {
+        var entries: [(name: [UInt8], order: Int, value: [UInt8])] = []
+        entries.reserveCapacity(headers.count)
+        for (order, header) in headers.enumerated() {
+            let name = ASCII.lowercased(header.name)
+            if options.unsignedHeaders.contains(where: { $0.utf8.elementsEqual(name) }) { continue }
+            entries.append((name, order, Self.trimAll(header.value.utf8)))
         }
-        let names = order.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
-        var block = ""
-        for name in names { block += name + ":" + merged[name]! + "\n" }
-        return (block, names.joined(separator: ";"))
+        entries.sort { $0.name == $1.name ? $0.order < $1.order : $0.name.lexicographicallyPrecedes($1.name) }
+        var previous: [UInt8]? = nil
+        for entry in entries {
+            if entry.name == previous {
+                block.removeLast()  // the newline: a repeat continues the line
+                block.append(UInt8(ascii: ","))
+            } else {
+                if previous != nil { names.append(UInt8(ascii: ";")) }
+                names.append(contentsOf: entry.name)
+                block.append(contentsOf: entry.name)
+                block.append(UInt8(ascii: ":"))
+                previous = entry.name
+            }
+            block.append(contentsOf: entry.value)
+            block.append(0x0A)
+        }
     }
 
     /// Trims both ends and collapses runs of spaces (also inside quotes) to one space; obsolete
     /// line folding (CR/LF followed by spaces) counts as a space.
     static func trimAll(_ value: String) -> String {
+        String(decoding: trimAll(value.utf8), as: UTF8.self)
+    }
+
+    static func trimAll(_ value: String.UTF8View) -> [UInt8] {
         var out: [UInt8] = []
+        out.reserveCapacity(value.count)
         var pendingSpace = false
-        for byte in value.utf8 {
+        for byte in value {
             if byte == 0x20 || byte == 0x0D || byte == 0x0A {
                 pendingSpace = !out.isEmpty
                 continue
@@ -258,7 +285,7 @@ public struct SigV4Signer: Sendable {
             }
             out.append(byte)
         }
-        return String(decoding: out, as: UTF8.self)
+        return out
     }
 
     /// `YYYYMMDDTHHMMSSZ` in UTC.
@@ -266,8 +293,27 @@ public struct SigV4Signer: Sendable {
         var time = time_t(date.timeIntervalSince1970.rounded(.down))
         var parts = tm()
         gmtime_r(&time, &parts)
-        return String(format: "%04d%02d%02dT%02d%02d%02dZ", parts.tm_year + 1900, parts.tm_mon + 1, parts.tm_mday,
-                      parts.tm_hour, parts.tm_min, parts.tm_sec)
+        var out: [UInt8] = []
+        out.reserveCapacity(16)
+        func digits(_ value: Int32, _ count: Int) {
+            var divisor: Int32 = 1
+            for _ in 1..<count { divisor *= 10 }
+            var value = value
+            while divisor > 0 {
+                out.append(UInt8(ascii: "0") + UInt8(value / divisor))
+                value %= divisor
+                divisor /= 10
+            }
+        }
+        digits(parts.tm_year + 1900, 4)
+        digits(parts.tm_mon + 1, 2)
+        digits(parts.tm_mday, 2)
+        out.append(UInt8(ascii: "T"))
+        digits(parts.tm_hour, 2)
+        digits(parts.tm_min, 2)
+        digits(parts.tm_sec, 2)
+        out.append(UInt8(ascii: "Z"))
+        return String(decoding: out, as: UTF8.self)
     }
 
     /// Parses `YYYYMMDDTHHMMSSZ`.
@@ -301,6 +347,9 @@ final class SigningKeyCache: Sendable {
         self.region = region
         self.service = service
     }
+
+    /// `day/region/service/aws4_request`.
+    func scope(for day: String) -> String { day + "/" + region + "/" + service + "/aws4_request" }
 
     func key(for day: String) -> HMACSHA256 {
         if let key = keys.withLock({ $0[day] }) { return key }

@@ -19,8 +19,7 @@ public struct SignableRequest: Sendable, Hashable {
 
     /// The first value of a header (names compare case-insensitively).
     public func header(_ name: String) -> String? {
-        let lower = name.lowercased()
-        return headers.first { $0.name.lowercased() == lower }?.value
+        headers.first { ASCII.equalsIgnoringCase($0.name, name) }?.value
     }
 
     /// Replaces every header of that name with one value.
@@ -30,8 +29,7 @@ public struct SignableRequest: Sendable, Hashable {
     }
 
     public mutating func removeHeader(_ name: String) {
-        let lower = name.lowercased()
-        headers.removeAll { $0.name.lowercased() == lower }
+        headers.removeAll { ASCII.equalsIgnoringCase($0.name, name) }
     }
 
     public static func == (lhs: SignableRequest, rhs: SignableRequest) -> Bool {
