@@ -17,6 +17,8 @@ let package = Package(
         .library(name: "CustomerPolicies", targets: ["CustomerPolicies"]),
         .library(name: "ERPHandoff", targets: ["ERPHandoff"]),
         .library(name: "RequestSigning", targets: ["RequestSigning"]),
+        .library(name: "AmazonSellingPartner", targets: ["AmazonSellingPartner"]),
+        .library(name: "AmazonSandbox", targets: ["AmazonSandbox"]),
         .library(name: "SalesChannelTesting", targets: ["SalesChannelTesting"]),
         .executable(name: "saleschannel", targets: ["saleschannel"]),
     ],
@@ -27,6 +29,8 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.20.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.0.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.60.0"),
     ],
     targets: [
         .target(
@@ -56,6 +60,23 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ]
         ),
+        .target(
+            name: "AmazonSellingPartner",
+            dependencies: [
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOFoundationCompat", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .target(
+            name: "AmazonSandbox",
+            dependencies: [
+                "AmazonSellingPartner",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            resources: [.copy("Resources")]
+        ),
         .target(name: "ERPHandoff", dependencies: ["SalesChannel"]),
         .target(name: "SalesChannelTesting", dependencies: ["SalesChannel"]),
         .executableTarget(
@@ -66,6 +87,8 @@ let package = Package(
                 "CustomerPolicies",
                 "ERPHandoff",
                 "RequestSigning",
+                "AmazonSellingPartner",
+                "AmazonSandbox",
                 "SalesChannelTesting",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -84,6 +107,13 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
             resources: [.copy("Fixtures")]
+        ),
+        .testTarget(
+            name: "AmazonSellingPartnerTests",
+            dependencies: [
+                "AmazonSellingPartner", "AmazonSandbox",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ]
         ),
         .testTarget(
             name: "SalesChannelSQLiteTests",

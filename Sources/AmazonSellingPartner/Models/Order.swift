@@ -1,0 +1,266 @@
+import Foundation
+
+/// An order as Orders API v2026-01-01 returns it (`Order`), with the parts SalesChannel reads.
+/// Unknown fields are ignored; unknown enum values are kept as strings.
+public struct Order: Codable, Hashable, Sendable {
+    public var orderId: String
+    public var createdTime: Date
+    public var lastUpdatedTime: Date
+    public var salesChannel: SalesChannel
+    public var programs: [String]?
+    public var buyer: Buyer?
+    public var recipient: Recipient?
+    public var proceeds: OrderProceeds?
+    public var fulfillment: OrderFulfillment?
+    public var orderItems: [OrderItem]
+    public var packages: [OrderPackage]?
+
+    public init(
+        orderId: String, createdTime: Date, lastUpdatedTime: Date, salesChannel: SalesChannel, programs: [String]? = nil,
+        buyer: Buyer? = nil, recipient: Recipient? = nil, proceeds: OrderProceeds? = nil, fulfillment: OrderFulfillment? = nil,
+        orderItems: [OrderItem], packages: [OrderPackage]? = nil
+    ) {
+        self.orderId = orderId
+        self.createdTime = createdTime
+        self.lastUpdatedTime = lastUpdatedTime
+        self.salesChannel = salesChannel
+        self.programs = programs
+        self.buyer = buyer
+        self.recipient = recipient
+        self.proceeds = proceeds
+        self.fulfillment = fulfillment
+        self.orderItems = orderItems
+        self.packages = packages
+    }
+
+    public struct SalesChannel: Codable, Hashable, Sendable {
+        public var channelName: String
+        public var marketplaceId: String?
+        public var marketplaceName: String?
+        public init(channelName: String = "AMAZON", marketplaceId: String?, marketplaceName: String? = nil) {
+            self.channelName = channelName
+            self.marketplaceId = marketplaceId
+            self.marketplaceName = marketplaceName
+        }
+    }
+
+    public struct Buyer: Codable, Hashable, Sendable {
+        public var buyerName: String?
+        public var buyerEmail: String?
+        public var buyerCompanyName: String?
+        public init(buyerName: String? = nil, buyerEmail: String? = nil, buyerCompanyName: String? = nil) {
+            self.buyerName = buyerName
+            self.buyerEmail = buyerEmail
+            self.buyerCompanyName = buyerCompanyName
+        }
+    }
+
+    public struct Recipient: Codable, Hashable, Sendable {
+        public var deliveryAddress: Address?
+        public init(deliveryAddress: Address?) { self.deliveryAddress = deliveryAddress }
+    }
+
+    public struct Address: Codable, Hashable, Sendable {
+        public var name: String?
+        public var addressLine1: String?
+        public var addressLine2: String?
+        public var addressLine3: String?
+        public var city: String?
+        public var districtOrCounty: String?
+        public var stateOrRegion: String?
+        public var postalCode: String?
+        public var countryCode: String?
+        public var phone: String?
+        public var addressType: String?
+        public init(
+            name: String? = nil, addressLine1: String? = nil, addressLine2: String? = nil, addressLine3: String? = nil,
+            city: String? = nil, districtOrCounty: String? = nil, stateOrRegion: String? = nil, postalCode: String? = nil,
+            countryCode: String? = nil, phone: String? = nil, addressType: String? = nil
+        ) {
+            self.name = name
+            self.addressLine1 = addressLine1
+            self.addressLine2 = addressLine2
+            self.addressLine3 = addressLine3
+            self.city = city
+            self.districtOrCounty = districtOrCounty
+            self.stateOrRegion = stateOrRegion
+            self.postalCode = postalCode
+            self.countryCode = countryCode
+            self.phone = phone
+            self.addressType = addressType
+        }
+    }
+
+    public struct OrderProceeds: Codable, Hashable, Sendable {
+        public var grandTotal: Money?
+        public init(grandTotal: Money?) { self.grandTotal = grandTotal }
+    }
+
+    public struct OrderFulfillment: Codable, Hashable, Sendable {
+        public var fulfillmentStatus: FulfillmentStatus
+        /// `MERCHANT` or `AMAZON`.
+        public var fulfilledBy: String?
+        public init(fulfillmentStatus: FulfillmentStatus, fulfilledBy: String?) {
+            self.fulfillmentStatus = fulfillmentStatus
+            self.fulfilledBy = fulfilledBy
+        }
+    }
+
+    public struct OrderItem: Codable, Hashable, Sendable {
+        public var orderItemId: String
+        public var quantityOrdered: Int
+        public var product: Product
+        public var proceeds: ItemProceeds?
+        public var cancellation: Cancellation?
+        public var fulfillment: ItemFulfillment?
+
+        public init(
+            orderItemId: String, quantityOrdered: Int, product: Product, proceeds: ItemProceeds? = nil,
+            cancellation: Cancellation? = nil, fulfillment: ItemFulfillment? = nil
+        ) {
+            self.orderItemId = orderItemId
+            self.quantityOrdered = quantityOrdered
+            self.product = product
+            self.proceeds = proceeds
+            self.cancellation = cancellation
+            self.fulfillment = fulfillment
+        }
+
+        public struct Product: Codable, Hashable, Sendable {
+            public var asin: String?
+            public var title: String?
+            public var sellerSku: String?
+            public var price: Price?
+            public init(asin: String?, title: String?, sellerSku: String?, price: Price? = nil) {
+                self.asin = asin
+                self.title = title
+                self.sellerSku = sellerSku
+                self.price = price
+            }
+        }
+
+        public struct Price: Codable, Hashable, Sendable {
+            public var unitPrice: Money?
+            public init(unitPrice: Money?) { self.unitPrice = unitPrice }
+        }
+
+        public struct ItemProceeds: Codable, Hashable, Sendable {
+            public var proceedsTotal: Money?
+            public init(proceedsTotal: Money?) { self.proceedsTotal = proceedsTotal }
+        }
+
+        public struct Cancellation: Codable, Hashable, Sendable {
+            public var cancellationRequest: CancellationRequest?
+            public init(cancellationRequest: CancellationRequest?) { self.cancellationRequest = cancellationRequest }
+        }
+
+        public struct CancellationRequest: Codable, Hashable, Sendable {
+            public var requester: String?
+            public var cancelReason: String?
+            public init(requester: String?, cancelReason: String?) {
+                self.requester = requester
+                self.cancelReason = cancelReason
+            }
+        }
+
+        public struct ItemFulfillment: Codable, Hashable, Sendable {
+            public var quantityFulfilled: Int?
+            public var quantityUnfulfilled: Int?
+            public init(quantityFulfilled: Int?, quantityUnfulfilled: Int?) {
+                self.quantityFulfilled = quantityFulfilled
+                self.quantityUnfulfilled = quantityUnfulfilled
+            }
+        }
+    }
+
+    public struct OrderPackage: Codable, Hashable, Sendable {
+        public var packageReferenceId: String
+        public var carrier: String?
+        public var trackingNumber: String?
+        public var shipTime: Date?
+        public var packageItems: [PackageItem]?
+        public init(packageReferenceId: String, carrier: String?, trackingNumber: String?, shipTime: Date?, packageItems: [PackageItem]?) {
+            self.packageReferenceId = packageReferenceId
+            self.carrier = carrier
+            self.trackingNumber = trackingNumber
+            self.shipTime = shipTime
+            self.packageItems = packageItems
+        }
+    }
+
+    public struct PackageItem: Codable, Hashable, Sendable {
+        public var orderItemId: String
+        public var quantity: Int
+        public init(orderItemId: String, quantity: Int) {
+            self.orderItemId = orderItemId
+            self.quantity = quantity
+        }
+    }
+}
+
+/// `FulfillmentStatus` of v2026-01-01; values Amazon adds later are kept in `.other`.
+public enum FulfillmentStatus: Hashable, Sendable, Codable, CustomStringConvertible, CaseIterable {
+    case pendingAvailability, pending, unshipped, partiallyShipped, shipped, cancelled, unfulfillable
+    case other(String)
+
+    public static let allCases: [FulfillmentStatus] = [.pendingAvailability, .pending, .unshipped, .partiallyShipped, .shipped, .cancelled, .unfulfillable]
+
+    public init(rawValue: String) {
+        self = Self.allCases.first { $0.rawValue == rawValue } ?? .other(rawValue)
+    }
+
+    public var rawValue: String {
+        switch self {
+        case .pendingAvailability: "PENDING_AVAILABILITY"
+        case .pending: "PENDING"
+        case .unshipped: "UNSHIPPED"
+        case .partiallyShipped: "PARTIALLY_SHIPPED"
+        case .shipped: "SHIPPED"
+        case .cancelled: "CANCELLED"
+        case .unfulfillable: "UNFULFILLABLE"
+        case .other(let value): value
+        }
+    }
+
+    public var description: String { rawValue }
+    public init(from decoder: any Decoder) throws { self.init(rawValue: try decoder.singleValueContainer().decode(String.self)) }
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(rawValue)
+    }
+}
+
+/// An amount as SP-API writes it: a decimal string and a currency, decoded to `Decimal`.
+public struct Money: Codable, Hashable, Sendable {
+    public var amount: Decimal
+    public var currencyCode: String
+
+    public init(amount: Decimal, currencyCode: String) {
+        self.amount = amount
+        self.currencyCode = currencyCode
+    }
+
+    enum CodingKeys: String, CodingKey { case amount, currencyCode }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        currencyCode = try container.decode(String.self, forKey: .currencyCode)
+        let text: String
+        if let string = try? container.decode(String.self, forKey: .amount) {
+            text = string
+        } else {
+            // Tolerate a JSON number, but read its digits, never through Double.
+            text = "\(try container.decode(Decimal.self, forKey: .amount))"
+        }
+        guard let value = Decimal(string: text, locale: Locale(identifier: "en_US_POSIX")), text.allSatisfy({ $0.isNumber || $0 == "." || $0 == "-" }) else {
+            throw DecodingError.dataCorruptedError(forKey: .amount, in: container, debugDescription: "not a decimal amount: \(text)")
+        }
+        amount = value
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode("\(amount)", forKey: .amount)
+        try container.encode(currencyCode, forKey: .currencyCode)
+    }
+}
