@@ -116,6 +116,7 @@ let package = Package(
             dependencies: [
                 "AmazonSellingPartner", "AmazonSandbox",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOFoundationCompat", package: "swift-nio"),
             ]
         ),
         .testTarget(

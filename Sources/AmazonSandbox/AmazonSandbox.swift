@@ -55,7 +55,7 @@ public struct AmazonSandbox: Sendable {
         _ configuration: SandboxConfiguration, _ body: @escaping @Sendable (Endpoint) async throws -> T
     ) async throws -> T {
         var logger = Logger(label: "saleschannel.sandbox")
-        logger.logLevel = .warning
+        logger.logLevel = .critical  // stopping by cancellation logs a harmless "already closed"
         let sandbox = try AmazonSandbox(configuration: configuration, logger: logger)
         let (started, continuation) = AsyncStream<Endpoint>.makeStream()
         return try await withThrowingTaskGroup(of: T?.self) { group in

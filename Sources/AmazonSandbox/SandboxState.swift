@@ -82,7 +82,8 @@ actor SandboxState {
     }
 
     func rate(_ operation: String) -> Double? {
-        RateLimiter.documented[operation].map { $0.rate * configuration.rateScale }
+        guard configuration.rateLimits else { return nil }
+        return RateLimiter.documented[operation].map { $0.rate * configuration.rateScale }
     }
 
     enum Fault { case http500, http503, throttle, slow(TimeInterval), drop, malformed }

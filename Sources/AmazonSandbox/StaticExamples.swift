@@ -15,14 +15,18 @@ struct StaticExamples: Sendable {
     /// Loads both order models shipped with the sandbox.
     static func load() throws -> StaticExamples {
         var examples: [Example] = []
-        for name in ["orders_2026-01-01", "ordersV0"] {
+        // Orders v2026-01-01 for reading orders; from v0 only confirmShipment, which v2026 lacks
+        // (v0's getOrder has another shape and must not answer v2026 requests).
+        for (name, only) in [("orders_2026-01-01", nil), ("ordersV0", Optional("confirmShipment"))] {
             guard let url = Bundle.module.url(forResource: name, withExtension: "json", subdirectory: "Resources") else {
                 throw SandboxError("the model \(name).json is missing from the sandbox's resources")
             }
             let model = try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [String: Any] ?? [:]
             for (_, operations) in model["paths"] as? [String: Any] ?? [:] {
                 for (_, value) in operations as? [String: Any] ?? [:] {
-                    guard let operation = value as? [String: Any], let id = operation["operationId"] as? String else { continue }
+                    guard let operation = value as? [String: Any], let id = operation["operationId"] as? String,
+                        only == nil || only == id
+                    else { continue }
                     for (code, response) in operation["responses"] as? [String: Any] ?? [:] {
                         let sandbox = (response as? [String: Any])?["x-amzn-api-sandbox"] as? [String: Any]
                         for example in sandbox?["static"] as? [[String: Any]] ?? [] {

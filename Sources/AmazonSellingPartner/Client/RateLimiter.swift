@@ -33,13 +33,27 @@ public actor RateLimiter {
     /// Seconds spent waiting for tokens, for the progress line.
     public private(set) var secondsWaited: Double = 0
 
+    /// Whether buckets are kept at all; a disabled limiter never waits (for endpoints without limits).
+    public let isEnabled: Bool
+
     public init(plans: [String: Plan] = RateLimiter.documented, timeScale: Double = 1) {
         self.plans = plans
         self.timeScale = timeScale
+        self.isEnabled = true
     }
+
+    private init(disabled: Void) {
+        plans = [:]
+        timeScale = 1
+        isEnabled = false
+    }
+
+    /// A limiter that never waits.
+    public static func disabled() -> RateLimiter { RateLimiter(disabled: ()) }
 
     /// Waits until the bucket has a token, then takes it.
     public func acquire(_ operation: String, key: String) async throws {
+        guard isEnabled else { return }
         let id = key + "/" + operation
         while true {
             let now = Date()
@@ -53,17 +67,20 @@ public actor RateLimiter {
                 return
             }
             buckets[id] = bucket
-            let wait = (1 - bucket.tokens) / rate
+            // A small margin: Amazon's bucket starts when the first request arrives, which can
+            // be later than ours started (the first connection is slow), so ours runs slightly ahead.
+            let wait = (1 - bucket.tokens) / rate * 1.03 + 0.002
             secondsWaited += wait
             try await Task.sleep(for: .milliseconds(Int((wait * 1000).rounded(.up)) + 1))
         }
     }
 
-    /// Adopts the rate Amazon reports for an operation (the header is best-effort).
+    /// Adopts the rate Amazon reports for an operation (the header is best-effort). The header
+    /// is the real rate, so it is stored divided by the time scale that `acquire` applies.
     public func observe(limit: Double, for operation: String, key: String) {
         let id = key + "/" + operation
         guard limit > 0, var bucket = buckets[id] else { return }
-        bucket.plan.rate = limit
+        bucket.plan.rate = limit / timeScale
         buckets[id] = bucket
     }
 

@@ -1,0 +1,188 @@
+import AmazonSandbox
+import AmazonSellingPartner
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import NIOFoundationCompat
+import NIOHTTP1
+import Testing
+
+/// The SP-API client against the local sandbox, over HTTP on loopback.
+@Suite(.serialized)
+struct SellingPartnerClientTests {
+    @Test func everyModelExampleDecodesAnd400sAreTypedErrors() async throws {
+        let sandbox = try AmazonSandbox(configuration: SandboxConfiguration())
+        var decoded = 0
+        for example in sandbox.modelExamples("searchOrders") where example.status == 200 {
+            let response = try SPAPIJSON.decoder().decode(SearchOrdersResponse.self, from: example.response)
+            #expect(!response.orders.isEmpty)
+            decoded += response.orders.count
+        }
+        for example in sandbox.modelExamples("getOrder") where example.status == 200 {
+            let order = try SPAPIJSON.decoder().decode(GetOrderResponse.self, from: example.response).order
+            #expect(!order.orderItems.isEmpty && order.proceeds?.grandTotal != nil)
+            decoded += 1
+        }
+        #expect(decoded >= 6)
+        for example in sandbox.modelExamples("searchOrders") + sandbox.modelExamples("getOrder") where example.status == 400 {
+            #expect(try JSONDecoder().decode(ErrorList.self, from: example.response).errors.first?.code == "InvalidInput")
+        }
+        // Through the client: the 400 examples surface as typed errors, the 204 example succeeds.
+        try await Harness.withHTTP { http in
+            try await AmazonSandbox.withRunning(SandboxConfiguration()) { endpoint in
+                let client = Harness.client(endpoint, SandboxConfiguration(), http: http)
+                await #expect(throws: SellingPartnerError.self) { _ = try await client.getOrder("TEST_CASE_400", includedData: []) }
+                do {
+                    _ = try await client.getOrder("TEST_CASE_400", includedData: [])
+                } catch let error as SellingPartnerError {
+                    #expect(error.code == .invalidInput && error.status == 400 && error.requestID != nil)
+                }
+                let success = ConfirmShipmentRequest(
+                    marketplaceId: "ATVPDKIKX0DER",
+                    packageDetail: .init(packageReferenceId: "1", carrierCode: "FedEx", carrierName: "FedEx", shippingMethod: "FedEx Ground",
+                                         trackingNumber: "112345678", shipDate: "2022-02-11T01:00:00.000Z",
+                                         shipFromSupplySourceId: "057d3fcc-b750-419f-bbcd-4d340c60c430",
+                                         orderItems: [.init(orderItemId: "79039765272157", quantity: 1, transparencyCodes: ["09876543211234567890"])]))
+                try await client.confirmShipment(orderID: "902-1106328-1059050", success)
+                var refused = success
+                refused.packageDetail.shipDate = "02/21/2022"
+                do {
+                    try await client.confirmShipment(orderID: "902-1106328-1059050", refused)
+                    Issue.record("the 400 example was accepted")
+                } catch let error as SellingPartnerError {
+                    #expect(error.code == .invalidInput && !error.errors.isEmpty)
+                }
+            }
+        }
+    }
+
+    @Test func aFullPaginationWalkOf1000OrdersHasTheRightTotals() async throws {
+        let configuration = Harness.configuration { $0.orders = 1000; $0.existingShare = 1 }
+        try await Harness.withHTTP { http in
+            try await AmazonSandbox.withRunning(configuration) { endpoint in
+                let client = Harness.client(endpoint, configuration, http: http)
+                let (orders, pages) = try await Harness.walk(client, since: Date().addingTimeInterval(-5 * 86400))
+                let truth = try await Harness.truth(endpoint, http: http)
+                #expect(orders.count == 1000)
+                #expect(Set(orders.map(\.orderId)).count == 1000)
+                #expect(pages == 10)
+                #expect(client.statistics.calls == 10)  // one searchOrders call per 100 orders with their items
+                let total = orders.reduce(Decimal(0)) { $0 + ($1.proceeds?.grandTotal?.amount ?? 0) }
+                let expected = truth.reduce(Decimal(0)) { $0 + (Decimal(string: $1["grandTotal"] as? String ?? "0") ?? 0) }
+                #expect(total == expected)
+                let items = orders.reduce(0) { $0 + $1.orderItems.count }
+                #expect(items == truth.reduce(0) { $0 + (($1["items"] as? [Any])?.count ?? 0) })
+            }
+        }
+    }
+
+    @Test func tokensAreCachedRefreshedOnceAndRefusalsAreDistinct() async throws {
+        let configuration = Harness.configuration { $0.orders = 20; $0.tokenLifetime = 62 }
+        try await Harness.withHTTP { http in
+            try await AmazonSandbox.withRunning(configuration) { endpoint in
+                let client = Harness.client(endpoint, configuration, http: http)
+                // Twenty calls at once wait for one token.
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    for _ in 0..<20 { group.addTask { _ = try await client.getOrder("NO-SUCH-ORDER") } }
+                    try await group.waitForAll()
+                }
+                #expect(await client.tokens.refreshCount == 1)
+                // 62 s tokens are refreshed 60 s early: after two seconds the next call gets a new one.
+                try await Task.sleep(for: .milliseconds(2200))
+                _ = try await client.getOrder("NO-SUCH-ORDER")
+                #expect(await client.tokens.refreshCount == 2)
+
+                let wrongToken = LWATokenProvider(credentials: .init(clientID: configuration.clientID, clientSecret: configuration.clientSecret,
+                                                                      grant: .refreshToken("Atzr|revoked")), endpoint: endpoint.tokenURL, http: http)
+                do {
+                    _ = try await wrongToken.accessToken()
+                    Issue.record("a revoked refresh token got a token")
+                } catch let error as SellingPartnerError {
+                    #expect(error.code == .invalidGrant)
+                }
+                let wrongSecret = LWATokenProvider(credentials: .init(clientID: configuration.clientID, clientSecret: "rotated",
+                                                                       grant: .refreshToken(configuration.refreshToken)), endpoint: endpoint.tokenURL, http: http)
+                do {
+                    _ = try await wrongSecret.accessToken()
+                    Issue.record("a wrong secret got a token")
+                } catch let error as SellingPartnerError {
+                    #expect(error.code == .invalidClient)
+                    #expect(!error.description.contains("rotated"))
+                }
+                let grantless = LWATokenProvider(credentials: .init(clientID: configuration.clientID, clientSecret: configuration.clientSecret,
+                                                                     grant: .clientCredentials(scope: "sellingpartnerapi::notifications")),
+                                                 endpoint: endpoint.tokenURL, http: http)
+                #expect(try await grantless.accessToken().hasPrefix("Atza|"))
+            }
+        }
+    }
+
+    @Test func withTheLimitsEnforcedASteadyWalkGetsNo429() async throws {
+        // searchOrders: 0.0056 rps, burst 20, scaled 500x to 2.8 rps so the test takes seconds.
+        let scale = 500.0
+        let configuration = Harness.configuration { $0.orders = 600; $0.existingShare = 1; $0.rateLimits = true; $0.rateScale = scale }
+        try await Harness.withHTTP { http in
+            try await AmazonSandbox.withRunning(configuration) { endpoint in
+                let client = Harness.client(endpoint, configuration, http: http, rateScale: scale)
+                let started = Date()
+                let (orders, pages) = try await Harness.walk(client, since: Date().addingTimeInterval(-5 * 86400), perPage: 20)
+                let elapsed = Date().timeIntervalSince(started)
+                let minimum = Double(pages - 20) / (0.0056 * scale)
+                let stats = try await Harness.stats(endpoint, http: http)
+                #expect(orders.count == 600 && pages == 30)
+                #expect(stats["throttled", default: 0] == 0)
+                #expect(client.statistics.throttled == 0)
+                #expect(elapsed >= minimum * 0.95)
+                let throttled: Int = stats["throttled"] ?? 0
+                let figures: String = [String(format: "%.2f", elapsed), String(format: "%.2f", minimum), String(format: "%.3f", elapsed / minimum)].joined(separator: " / ")
+                print("rate-limited walk: " + String(pages) + " pages; elapsed / token-bucket minimum / ratio: " + figures + " s; 429s: " + String(throttled))
+            }
+        }
+    }
+
+    @Test func injectedFaultsAreRecoveredAndEveryOrderIsSeenOnce() async throws {
+        let configuration = Harness.configuration {
+            $0.orders = 1000
+            $0.existingShare = 1
+            $0.faults = try! FaultSpec(parsing: "http500=0.08,http503=0.05,throttle=0.08,slow=0.03:300ms,drop=0.05,malformed=0.05")
+        }
+        try await Harness.withHTTP { http in
+            try await AmazonSandbox.withRunning(configuration) { endpoint in
+                let client = Harness.client(endpoint, configuration, http: http, maxAttempts: 12)
+                let (orders, _) = try await Harness.walk(client, since: Date().addingTimeInterval(-5 * 86400), perPage: 25)
+                #expect(orders.count == 1000)
+                #expect(Set(orders.map(\.orderId)).count == 1000)
+                for order in orders.prefix(40) {
+                    #expect(try await client.getOrder(order.orderId)?.orderId == order.orderId)
+                }
+                let stats = try await Harness.stats(endpoint, http: http)
+                #expect(stats["fault", default: 0] > 5)
+                #expect(client.statistics.retries >= 10)
+                let injected: Int = stats["fault"] ?? 0
+                let retries = client.statistics.retries
+                let calls = client.statistics.calls
+                print("faults: " + String(injected) + " injected, " + String(retries) + " retries, " + String(calls) + " calls, every order seen once")
+            }
+        }
+    }
+
+    @Test func theClientNeverSendsABeforeNewerThanTwoMinutesAgo() async throws {
+        let configuration = Harness.configuration { $0.orders = 50; $0.beforeLag = 120 }
+        try await Harness.withHTTP { http in
+            try await AmazonSandbox.withRunning(configuration) { endpoint in
+                let client = Harness.client(endpoint, configuration, http: http)
+                // Asked for "until now", the client moves the bound back and Amazon's rule holds.
+                let page = try await client.searchOrders(SearchOrdersQuery(
+                    lastUpdatedAfter: Date().addingTimeInterval(-10 * 86400), lastUpdatedBefore: Date(), marketplaceIds: ["ATVPDKIKX0DER"]))
+                let bound = try #require(page.lastUpdatedBefore)
+                #expect(bound <= Date().addingTimeInterval(-120))
+                // The same request sent raw, without the client's care, is refused like Amazon refuses it.
+                let token = try await client.tokens.accessToken()
+                var raw = HTTPClientRequest(url: endpoint.baseURL + "/orders/2026-01-01/orders?marketplaceIds=ATVPDKIKX0DER&lastUpdatedAfter=2026-01-01T00%3A00%3A00Z&lastUpdatedBefore=" + QueryEncoding.encode(SPAPIJSON.formatDate(Date())))
+                raw.headers.add(name: "x-amz-access-token", value: token)
+                let response = try await http.execute(raw, timeout: .seconds(10))
+                #expect(response.status.code == 400)
+            }
+        }
+    }
+}
