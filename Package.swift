@@ -126,7 +126,8 @@ let package = Package(
         .testTarget(
             name: "EndToEndTests",
             dependencies: [
-                "SalesChannel", "SalesChannelSQLite", "SalesChannelTesting", "saleschannel", "ERPHandoff",
+                "SalesChannel", "SalesChannelSQLite", "SalesChannelTesting", "saleschannel", "ERPHandoff", "AmazonSellingPartner",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),

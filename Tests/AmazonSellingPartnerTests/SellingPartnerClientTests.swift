@@ -118,9 +118,10 @@ struct SellingPartnerClientTests {
     }
 
     @Test func withTheLimitsEnforcedASteadyWalkGetsNo429() async throws {
-        // searchOrders: 0.0056 rps, burst 20, scaled 500x to 2.8 rps so the test takes seconds.
-        let scale = 500.0
-        let configuration = Harness.configuration { $0.orders = 600; $0.existingShare = 1; $0.rateLimits = true; $0.rateScale = scale }
+        // 1,000 orders in 50 pages of 20 under searchOrders' documented plan (0.0056 rps, burst 20),
+        // time-scaled 1000x to 5.6 rps so the test takes seconds.
+        let scale = 1000.0
+        let configuration = Harness.configuration { $0.orders = 1000; $0.existingShare = 1; $0.rateLimits = true; $0.rateScale = scale }
         try await Harness.withHTTP { http in
             try await AmazonSandbox.withRunning(configuration) { endpoint in
                 let client = Harness.client(endpoint, configuration, http: http, rateScale: scale)
@@ -129,13 +130,36 @@ struct SellingPartnerClientTests {
                 let elapsed = Date().timeIntervalSince(started)
                 let minimum = Double(pages - 20) / (0.0056 * scale)
                 let stats = try await Harness.stats(endpoint, http: http)
-                #expect(orders.count == 600 && pages == 30)
+                #expect(orders.count == 1000 && pages == 50)
                 #expect(stats["throttled", default: 0] == 0)
                 #expect(client.statistics.throttled == 0)
                 #expect(elapsed >= minimum * 0.95)
+                #expect(elapsed <= minimum * 1.25)
                 let throttled: Int = stats["throttled"] ?? 0
                 let figures: String = [String(format: "%.2f", elapsed), String(format: "%.2f", minimum), String(format: "%.3f", elapsed / minimum)].joined(separator: " / ")
-                print("rate-limited walk: " + String(pages) + " pages; elapsed / token-bucket minimum / ratio: " + figures + " s; 429s: " + String(throttled))
+                print("rate-limited walk: 1000 orders, " + String(pages) + " pages; elapsed / token-bucket minimum / ratio: " + figures + "; 429s: " + String(throttled))
+            }
+        }
+    }
+
+    @Test func paginationTokensExpire() async throws {
+        let configuration = Harness.configuration { $0.orders = 300; $0.existingShare = 1; $0.paginationTokenLifetime = 0.5 }
+        try await Harness.withHTTP { http in
+            try await AmazonSandbox.withRunning(configuration) { endpoint in
+                let client = Harness.client(endpoint, configuration, http: http)
+                let first = try await client.searchOrders(SearchOrdersQuery(createdAfter: Date().addingTimeInterval(-5 * 86400), marketplaceIds: ["ATVPDKIKX0DER"]))
+                let token = try #require(first.pagination?.nextToken)
+                // The same token again gives the same page (an answer lost in transit can be asked for again).
+                let again = try await client.searchOrders(SearchOrdersQuery(marketplaceIds: ["ATVPDKIKX0DER"], paginationToken: token))
+                let twice = try await client.searchOrders(SearchOrdersQuery(marketplaceIds: ["ATVPDKIKX0DER"], paginationToken: token))
+                #expect(again.orders.map(\.orderId) == twice.orders.map(\.orderId))
+                try await Task.sleep(for: .milliseconds(700))
+                do {
+                    _ = try await client.searchOrders(SearchOrdersQuery(marketplaceIds: ["ATVPDKIKX0DER"], paginationToken: token))
+                    Issue.record("an expired pagination token was accepted")
+                } catch let error as SellingPartnerError {
+                    #expect(error.code == .invalidInput && error.message.contains("expired"))
+                }
             }
         }
     }
