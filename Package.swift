@@ -19,6 +19,8 @@ let package = Package(
         .library(name: "RequestSigning", targets: ["RequestSigning"]),
         .library(name: "AmazonSellingPartner", targets: ["AmazonSellingPartner"]),
         .library(name: "AmazonSandbox", targets: ["AmazonSandbox"]),
+        .library(name: "AmazonMFN", targets: ["AmazonMFN"]),
+        .library(name: "AmazonFBA", targets: ["AmazonFBA"]),
         .library(name: "SalesChannelTesting", targets: ["SalesChannelTesting"]),
         .executable(name: "saleschannel", targets: ["saleschannel"]),
     ],
@@ -80,6 +82,12 @@ let package = Package(
             ],
             resources: [.copy("Resources")]
         ),
+        .target(
+            name: "AmazonChannel",
+            dependencies: ["SalesChannel", "AmazonSellingPartner", .product(name: "AsyncHTTPClient", package: "async-http-client")]
+        ),
+        .target(name: "AmazonMFN", dependencies: ["SalesChannel", "AmazonChannel"]),
+        .target(name: "AmazonFBA", dependencies: ["SalesChannel", "AmazonChannel"]),
         .target(name: "ERPHandoff", dependencies: ["SalesChannel"]),
         .target(name: "SalesChannelTesting", dependencies: ["SalesChannel"]),
         .executableTarget(
@@ -92,6 +100,9 @@ let package = Package(
                 "RequestSigning",
                 "AmazonSellingPartner",
                 "AmazonSandbox",
+                "AmazonChannel",
+                "AmazonMFN",
+                "AmazonFBA",
                 "SalesChannelTesting",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),

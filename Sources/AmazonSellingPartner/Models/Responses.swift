@@ -1,17 +1,75 @@
 import Foundation
 
 /// `searchOrders` response (no `payload` wrapper in v2026-01-01).
+///
+/// Orders are decoded one by one: an order that does not fit the model lands in
+/// ``undecodable`` with the reason, and the rest of the page is still read.
 public struct SearchOrdersResponse: Codable, Hashable, Sendable {
     public var orders: [Order]
     public var pagination: Pagination?
     public var lastUpdatedBefore: Date?
     public var createdBefore: Date?
+    /// Orders of the page that could not be read, with their id when it could be read.
+    public var undecodable: [UndecodableOrder]
 
     public init(orders: [Order], pagination: Pagination?, lastUpdatedBefore: Date? = nil, createdBefore: Date? = nil) {
         self.orders = orders
         self.pagination = pagination
         self.lastUpdatedBefore = lastUpdatedBefore
         self.createdBefore = createdBefore
+        self.undecodable = []
+    }
+
+    enum CodingKeys: String, CodingKey { case orders, pagination, lastUpdatedBefore, createdBefore }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        pagination = try container.decodeIfPresent(Pagination.self, forKey: .pagination)
+        lastUpdatedBefore = try container.decodeIfPresent(Date.self, forKey: .lastUpdatedBefore)
+        createdBefore = try container.decodeIfPresent(Date.self, forKey: .createdBefore)
+        var list = try container.nestedUnkeyedContainer(forKey: .orders)
+        orders = []
+        undecodable = []
+        while !list.isAtEnd {
+            do {
+                orders.append(try list.decode(Order.self))
+            } catch {
+                // Read what can be read of it (its id), so it can be quarantined by name.
+                // A failed element is not consumed: read it again as a skeleton to move past it.
+                struct Skeleton: Decodable { var orderId: String? }
+                if let skeleton = try? list.decode(Skeleton.self) {
+                    undecodable.append(UndecodableOrder(orderId: skeleton.orderId, reason: Self.describe(error)))
+                } else {
+                    undecodable.append(UndecodableOrder(orderId: nil, reason: Self.describe(error)))
+                    break  // not even an object: the rest of the list cannot be read in step
+                }
+            }
+        }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(orders, forKey: .orders)
+        try container.encodeIfPresent(pagination, forKey: .pagination)
+        try container.encodeIfPresent(lastUpdatedBefore, forKey: .lastUpdatedBefore)
+        try container.encodeIfPresent(createdBefore, forKey: .createdBefore)
+    }
+
+    static func describe(_ error: any Error) -> String {
+        switch error {
+        case DecodingError.keyNotFound(let key, let context):
+            "missing \((context.codingPath.map(\.stringValue) + [key.stringValue]).joined(separator: "."))"
+        case DecodingError.typeMismatch(_, let context), DecodingError.valueNotFound(_, let context),
+            DecodingError.dataCorrupted(let context):
+            "\(context.codingPath.map(\.stringValue).joined(separator: ".")): \(context.debugDescription)"
+        default: "\(error)"
+        }
+    }
+
+    /// An order that did not fit the model.
+    public struct UndecodableOrder: Hashable, Sendable {
+        public var orderId: String?
+        public var reason: String
     }
 
     public struct Pagination: Codable, Hashable, Sendable {

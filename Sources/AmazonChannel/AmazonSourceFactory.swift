@@ -1,0 +1,101 @@
+import AmazonSellingPartner
+import AsyncHTTPClient
+import Foundation
+import SalesChannel
+
+/// Builds Amazon sources from their deployment sections; shared by the `amazon-mfn` and
+/// `amazon-fba` plugins.
+public enum AmazonSourceFactory {
+    /// The keys both Amazon plugins read.
+    public static let keys: [PluginDescriptor.Key] = [
+        .init("id", "string", default: "<plugin>/<sellerId>/<marketplaceIds>", "Checkpoint name (distinct per source)"),
+        .init("sellerId", "string", "The selling partner id"),
+        .init("marketplaceIds", "comma-separated list", "Marketplaces to import (one region)"),
+        .init("region", "na | eu | fe", default: "the marketplaces' region", "SP-API region"),
+        .init("endpoint", "URL | sandbox", default: "the region's endpoint", "SP-API endpoint; `sandbox` uses the in-process sandbox"),
+        .init("lwaEndpoint", "URL", default: "https://api.amazon.com/auth/o2/token", "Login with Amazon token endpoint"),
+        .init("clientId", "string", "LWA application client id"),
+        .init("clientSecret", "secret", "LWA client secret", secret: true),
+        .init("refreshToken", "secret", "The seller's LWA refresh token", secret: true),
+        .init("overlapMinutes", "number", default: "10", "How far each window reaches back over the previous one"),
+        .init("initialLookbackHours", "number", default: "72", "How far back the first sync reaches"),
+        .init("rateScale", "number", default: "1", "Multiplies Amazon's rate limits (only for a time-scaled sandbox)"),
+    ]
+
+    /// The in-process sandbox a deployment can point Amazon sources at (`endpoint: sandbox`).
+    public struct SandboxLink: Sendable {
+        public var endpoint: String
+        public var clientID: String
+        public var clientSecret: String
+        public var refreshToken: String
+        public var sellerID: String
+        public var marketplaceID: String
+        public var rateScale: Double
+        public init(endpoint: String, clientID: String, clientSecret: String, refreshToken: String, sellerID: String, marketplaceID: String, rateScale: Double) {
+            self.endpoint = endpoint
+            self.clientID = clientID
+            self.clientSecret = clientSecret
+            self.refreshToken = refreshToken
+            self.sellerID = sellerID
+            self.marketplaceID = marketplaceID
+            self.rateScale = rateScale
+        }
+    }
+
+    /// The HTTP client every Amazon source of the process shares.
+    public static let http = HTTPClient(eventLoopGroupProvider: .singleton)
+
+    public static func make(
+        _ section: ConfigSection, context: PluginContext, plugin: String, fulfilledBy: String, sandbox: SandboxLink?
+    ) throws -> AmazonOrderSource {
+        let endpointSetting = try section.string("endpoint")
+        let link = endpointSetting == "sandbox" ? sandbox : nil
+        if endpointSetting == "sandbox" && link == nil {
+            throw DeploymentError(file: section.file, key: section.keyPath("endpoint"), problem: "`sandbox` needs a top-level `sandbox:` section that starts one")
+        }
+        let sellerID: String
+        if let link { sellerID = link.sellerID } else { sellerID = try section.requiredString("sellerId") }
+        let marketplaces = try (section.string("marketplaceIds") ?? link?.marketplaceID ?? "")
+            .split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        guard let first = marketplaces.first else {
+            throw DeploymentError(file: section.file, key: section.keyPath("marketplaceIds"), problem: "at least one marketplace id is required")
+        }
+        let region: Region
+        if let name = try section.string("region") {
+            guard let named = Region.named(name) else {
+                throw DeploymentError(file: section.file, key: section.keyPath("region"), problem: "`\(name)` is not a region", allowed: Region.all.map(\.name))
+            }
+            region = named
+        } else {
+            guard let found = Region.forMarketplace(first) else {
+                throw DeploymentError(file: section.file, key: section.keyPath("marketplaceIds"), problem: "`\(first)` is not a known marketplace id; set `region`")
+            }
+            region = found
+        }
+        for marketplace in marketplaces where Region.forMarketplace(marketplace).map({ $0 != region }) ?? false {
+            throw DeploymentError(file: section.file, key: section.keyPath("marketplaceIds"), problem: "`\(marketplace)` is not in region \(region.name); use one source per region")
+        }
+        let credentials: LWACredentials
+        if let link {
+            credentials = LWACredentials(clientID: link.clientID, clientSecret: link.clientSecret, grant: .refreshToken(link.refreshToken))
+        } else {
+            credentials = LWACredentials(
+                clientID: try section.requiredString("clientId"), clientSecret: try section.requiredSecret("clientSecret").value,
+                grant: .refreshToken(try section.requiredSecret("refreshToken").value))
+        }
+        let endpoint = link?.endpoint ?? endpointSetting
+        let configuredLWA = try section.string("lwaEndpoint") ?? "https://api.amazon.com/auth/o2/token"
+        let lwa = link.map { $0.endpoint + "/auth/o2/token" } ?? configuredLWA
+        let configuredScale = try section.double("rateScale", default: 1, in: 0.001...1_000_000)
+        let rateScale = link?.rateScale ?? configuredScale
+        let overlap = try section.double("overlapMinutes", default: 10, in: 0...1440) * 60
+        let lookback = try section.double("initialLookbackHours", default: 72, in: 0...(24 * 730)) * 3600
+        let id = try section.string("id") ?? "\(plugin)/\(sellerID)/\(marketplaces.joined(separator: ","))"
+        let tokens = LWATokenProvider(credentials: credentials, endpoint: lwa, http: http)
+        let client = SellingPartnerClient(
+            configuration: .init(region: region, endpoint: endpoint, sellingPartnerID: sellerID), tokens: tokens, http: http,
+            limiter: RateLimiter(timeScale: rateScale), logger: context.logger)
+        return AmazonOrderSource(id: id, client: client, sellerID: SellerID(sellerID), marketplaceIDs: marketplaces, fulfilledBy: fulfilledBy,
+                                 overlap: overlap, initialLookback: lookback)
+    }
+}

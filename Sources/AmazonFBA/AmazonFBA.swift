@@ -1,0 +1,16 @@
+import AmazonChannel
+import SalesChannel
+
+/// The `amazon-fba` source: orders Amazon fulfils. Only those are asked for; the workflow creates
+/// their commerce orders at Shipped, Complete, affecting no inventory and never handed off.
+public enum AmazonFBA {
+    public static let descriptor = PluginDescriptor(
+        name: "amazon-fba", kind: .source, summary: "Fulfilled-by-Amazon orders (SP-API Orders v2026-01-01)",
+        keys: AmazonSourceFactory.keys)
+
+    public static func register(in registry: inout PluginRegistry, sandbox: AmazonSourceFactory.SandboxLink? = nil) {
+        registry.registerSource(descriptor) { section, context in
+            try AmazonSourceFactory.make(section, context: context, plugin: "amazon-fba", fulfilledBy: "AMAZON", sandbox: sandbox)
+        }
+    }
+}

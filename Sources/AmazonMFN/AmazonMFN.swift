@@ -1,0 +1,16 @@
+import AmazonChannel
+import SalesChannel
+
+/// The `amazon-mfn` source: merchant-fulfilled Amazon orders in every status (Pending kept hidden
+/// until Amazon verifies them), following the reference workflow's MFN steps 1-5.
+public enum AmazonMFN {
+    public static let descriptor = PluginDescriptor(
+        name: "amazon-mfn", kind: .source, summary: "Merchant-fulfilled Amazon orders (SP-API Orders v2026-01-01)",
+        keys: AmazonSourceFactory.keys)
+
+    public static func register(in registry: inout PluginRegistry, sandbox: AmazonSourceFactory.SandboxLink? = nil) {
+        registry.registerSource(descriptor) { section, context in
+            try AmazonSourceFactory.make(section, context: context, plugin: "amazon-mfn", fulfilledBy: "MERCHANT", sandbox: sandbox)
+        }
+    }
+}
