@@ -20,7 +20,7 @@ public struct AmazonSandbox: Sendable {
 
     public init(configuration: SandboxConfiguration, logger: Logger = Logger(label: "saleschannel.sandbox")) throws {
         self.configuration = configuration
-        self.state = SandboxState(configuration: configuration)
+        self.state = SandboxState(configuration: configuration, start: configuration.start ?? Date())
         self.examples = try StaticExamples.load()
         self.logger = logger
     }

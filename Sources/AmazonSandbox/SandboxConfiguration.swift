@@ -28,6 +28,9 @@ public struct SandboxConfiguration: Sendable {
     public var refreshToken = "Atzr|sandbox-refresh-token"
     public var sellerID = "A1SANDBOXSELLER"
     public var marketplaceID = "ATVPDKIKX0DER"
+    /// The scenario's time zero (default: when the sandbox starts). Keeping it across restarts keeps
+    /// the orders' timestamps the same.
+    public var start: Date?
 
     public init() {}
 }

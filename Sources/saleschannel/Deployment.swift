@@ -1,3 +1,7 @@
+import AmazonChannel
+import AmazonFBA
+import AmazonMFN
+import AmazonSandbox
 import ArgumentParser
 import CustomerPolicies
 import ERPHandoff
@@ -9,9 +13,13 @@ import SalesChannelTesting
 
 /// The plugins this tool ships with.
 enum StandardPlugins {
-    static var registry: PluginRegistry {
+    static var registry: PluginRegistry { registry(sandbox: nil) }
+
+    static func registry(sandbox: AmazonSourceFactory.SandboxLink?) -> PluginRegistry {
         var registry = PluginRegistry()
         SQLiteDatabase.register(in: &registry)
+        AmazonMFN.register(in: &registry, sandbox: sandbox)
+        AmazonFBA.register(in: &registry, sandbox: sandbox)
         ScriptedOrderSource.register(in: &registry)
         CustomerPolicies.register(in: &registry)
         ERPHandoff.register(in: &registry)
@@ -23,15 +31,20 @@ enum StandardPlugins {
         return registry
     }
 
-    /// The embedded default: no Amazon account, no setup.
+    /// The embedded default: the Amazon sandbox in-process, no account, no setup.
     static let embeddedDefault = """
         store:
           plugin: sqlite
           path: saleschannel.sqlite
+        sandbox:
+          orders: 200
+          seed: 1
+          timeScale: 60
         sources:
-          - plugin: scripted
-            orders: 200
-            seed: 1
+          - plugin: amazon-mfn
+            endpoint: sandbox
+          - plugin: amazon-fba
+            endpoint: sandbox
         sinks:
           - plugin: file-drop
             directory: handoffs
@@ -45,20 +58,59 @@ struct DeploymentOptions: ParsableArguments {
     @Option(name: .long, help: "The deployment file (YAML). Without it: the embedded default in the current folder.")
     var config: String?
 
-    func composition(checkOnly: Bool = false) throws -> Composition {
+    /// The deployment file (or the embedded default), parsed.
+    func load() throws -> (root: ConfigSection, directory: URL) {
         let environment = ProcessInfo.processInfo.environment
-        let logger = Logger(label: "saleschannel")
-        let root: ConfigSection
-        let directory: URL
         if let config {
-            root = try ConfigSection.load(file: config, environment: environment)
-            directory = URL(fileURLWithPath: config).deletingLastPathComponent()
-        } else {
-            root = try ConfigSection.parse(StandardPlugins.embeddedDefault, file: "(embedded default)", environment: environment)
-            directory = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
+            return (try ConfigSection.load(file: config, environment: environment), URL(fileURLWithPath: config).deletingLastPathComponent())
         }
-        return try StandardPlugins.registry.composition(
-            from: root, context: PluginContext(directory: directory, environment: environment, logger: logger, isCheckOnly: checkOnly))
+        return (try ConfigSection.parse(StandardPlugins.embeddedDefault, file: "(embedded default)", environment: environment),
+                URL(fileURLWithPath: FileManager.default.currentDirectoryPath))
+    }
+
+    /// The `sandbox:` section, if the deployment starts an in-process Amazon sandbox.
+    func sandboxConfiguration(_ root: ConfigSection, directory: URL) throws -> SandboxConfiguration? {
+        guard root.contains("sandbox") else { return nil }
+        let section = try root.section("sandbox")
+        var configuration = SandboxConfiguration()
+        configuration.orders = try section.int("orders", default: 200, in: 0...1_000_000)
+        configuration.seed = UInt64(try section.int("seed", default: 1, in: 0...Int(Int32.max)))
+        configuration.timeScale = try section.double("timeScale", default: 60, in: 0.001...1_000_000)
+        configuration.rateScale = configuration.timeScale
+        configuration.rateLimits = try section.bool("rateLimits", default: true)
+        do { configuration.faults = try FaultSpec(parsing: try section.string("faults") ?? "") } catch let error as SandboxError {
+            throw DeploymentError(file: section.file, key: section.keyPath("faults"), problem: error.description)
+        }
+        // The scenario keeps its time zero across runs, so the orders keep their timestamps.
+        let startFile = directory.appendingPathComponent(try section.string("startFile") ?? ".saleschannel-sandbox-start")
+        if let text = try? String(contentsOf: startFile, encoding: .utf8), let seconds = Double(text.trimmingCharacters(in: .whitespacesAndNewlines)) {
+            configuration.start = Date(timeIntervalSince1970: seconds)
+        } else {
+            let now = Date()
+            try? String(now.timeIntervalSince1970).write(to: startFile, atomically: true, encoding: .utf8)
+            configuration.start = now
+        }
+        return configuration
+    }
+
+    /// Builds the composition; `sandbox` is the running in-process sandbox, when there is one.
+    func composition(checkOnly: Bool = false, sandbox: AmazonSourceFactory.SandboxLink? = nil) throws -> Composition {
+        let environment = ProcessInfo.processInfo.environment
+        let (root, directory) = try load()
+        var link = sandbox
+        if let configuration = try sandboxConfiguration(root, directory: directory), link == nil {
+            // Commands that do not talk to Amazon (orders, ship, jobs) only need the sources built.
+            link = Self.link(configuration, endpoint: "http://127.0.0.1:0")
+        }
+        return try StandardPlugins.registry(sandbox: link).composition(
+            from: root, context: PluginContext(directory: directory, environment: environment, logger: Logger(label: "saleschannel"), isCheckOnly: checkOnly))
+    }
+
+    static func link(_ configuration: SandboxConfiguration, endpoint: String) -> AmazonSourceFactory.SandboxLink {
+        AmazonSourceFactory.SandboxLink(
+            endpoint: endpoint, clientID: configuration.clientID, clientSecret: configuration.clientSecret,
+            refreshToken: configuration.refreshToken, sellerID: configuration.sellerID, marketplaceID: configuration.marketplaceID,
+            rateScale: configuration.rateScale)
     }
 }
 

@@ -1,3 +1,5 @@
+import AmazonChannel
+import AmazonSandbox
 import ArgumentParser
 import Foundation
 import Logging
@@ -19,7 +21,19 @@ struct RunCommand: AsyncParsableCommand {
     var quiet = false
 
     func run() async throws {
-        let composition = try deployment.composition()
+        let (root, directory) = try deployment.load()
+        if let configuration = try deployment.sandboxConfiguration(root, directory: directory) {
+            // The embedded default: an Amazon sandbox in this process, for as long as the run lasts.
+            try await AmazonSandbox.withRunning(configuration) { endpoint in
+                try await self.run(sandbox: DeploymentOptions.link(configuration, endpoint: endpoint.baseURL))
+            }
+        } else {
+            try await run(sandbox: nil)
+        }
+    }
+
+    func run(sandbox: AmazonSourceFactory.SandboxLink?) async throws {
+        let composition = try deployment.composition(sandbox: sandbox)
         let logger = Logger(label: "saleschannel.run")
         let started = ContinuousClock.now
         if once {
