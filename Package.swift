@@ -139,6 +139,7 @@ let package = Package(
             dependencies: [
                 "SalesChannel", "SalesChannelSQLite", "SalesChannelTesting", "saleschannel", "ERPHandoff", "AmazonSellingPartner",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOFoundationCompat", package: "swift-nio"),
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),

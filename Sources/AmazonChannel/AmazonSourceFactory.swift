@@ -20,6 +20,7 @@ public enum AmazonSourceFactory {
         .init("overlapMinutes", "number", default: "10", "How far each window reaches back over the previous one"),
         .init("initialLookbackHours", "number", default: "72", "How far back the first sync reaches"),
         .init("rateScale", "number", default: "1", "Multiplies Amazon's rate limits (only for a time-scaled sandbox)"),
+        .init("beforeLagSeconds", "number", default: "125", "How far behind now each window ends (Amazon requires at least 120)"),
     ]
 
     /// The in-process sandbox a deployment can point Amazon sources at (`endpoint: sandbox`).
@@ -89,11 +90,12 @@ public enum AmazonSourceFactory {
         let configuredScale = try section.double("rateScale", default: 1, in: 0.001...1_000_000)
         let rateScale = link?.rateScale ?? configuredScale
         let overlap = try section.double("overlapMinutes", default: 10, in: 0...1440) * 60
+        let beforeLag = try section.double("beforeLagSeconds", default: 125, in: 0...86400)
         let lookback = try section.double("initialLookbackHours", default: 72, in: 0...(24 * 730)) * 3600
         let id = try section.string("id") ?? "\(plugin)/\(sellerID)/\(marketplaces.joined(separator: ","))"
         let tokens = LWATokenProvider(credentials: credentials, endpoint: lwa, http: http)
         let client = SellingPartnerClient(
-            configuration: .init(region: region, endpoint: endpoint, sellingPartnerID: sellerID), tokens: tokens, http: http,
+            configuration: .init(region: region, endpoint: endpoint, sellingPartnerID: sellerID, minimumBeforeLag: beforeLag), tokens: tokens, http: http,
             limiter: RateLimiter(timeScale: rateScale), logger: context.logger)
         return AmazonOrderSource(id: id, client: client, sellerID: SellerID(sellerID), marketplaceIDs: marketplaces, fulfilledBy: fulfilledBy,
                                  overlap: overlap, initialLookback: lookback)

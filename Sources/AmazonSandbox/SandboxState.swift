@@ -243,6 +243,9 @@ actor SandboxState {
             var grandTotal: String
             var buyerRequestedCancellation: Bool
             var reachedUnshipped: Bool
+            /// When the order became Unshipped, and when it left that status (nil: still there).
+            var unshippedAt: String?
+            var leftUnshippedAt: String?
             var items: [Item]
             var shipments: [SandboxOrder.ConfirmedShipment]
             struct Item: Encodable { var orderItemId: String; var quantityOrdered: Int; var quantityShipped: Int }
@@ -255,6 +258,10 @@ actor SandboxState {
                 grandTotal: "\(order.order.proceeds?.grandTotal?.amount ?? 0)",
                 buyerRequestedCancellation: order.buyerCancelAt.map { $0 <= now } ?? false,
                 reachedUnshipped: order.timeline.contains { $0.status == .unshipped && $0.at <= now },
+                unshippedAt: order.timeline.first { $0.status == .unshipped && $0.at <= now }.map { SPAPIJSON.formatDate($0.at) },
+                leftUnshippedAt: order.timeline.first(where: { $0.status == .unshipped }).flatMap { unshipped in
+                    order.timeline.first { $0.at > unshipped.at && $0.at <= now && ($0.status == .cancelled || $0.status == .shipped) }
+                }.map { SPAPIJSON.formatDate($0.at) },
                 items: order.order.orderItems.map {
                     Truth.Item(orderItemId: $0.orderItemId, quantityOrdered: $0.quantityOrdered,
                                quantityShipped: order.channel == "AFN" ? (status == .shipped ? $0.quantityOrdered : 0) : order.shippedQuantity($0.orderItemId))

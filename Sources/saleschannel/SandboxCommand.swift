@@ -21,6 +21,7 @@ struct SandboxCommand: AsyncParsableCommand {
     var timeScale: Double = 1
     @Option(help: "Faults, e.g. 'http500=0.05,http503=0.02,throttle=0.05,slow=0.01:2s,drop=0.01,malformed=0.005'.") var faults: String = ""
     @Flag(name: .customLong("no-rate-limits"), help: "Do not enforce Amazon's rate limits.") var noRateLimits = false
+    @Option(name: .customLong("before-lag"), help: "Seconds a *Before filter must lie in the past (Amazon: 120; tests use less).") var beforeLag: Double = 120
 
     func validate() throws {
         guard timeScale > 0 else { throw ValidationError("--time-scale must be positive") }
@@ -37,6 +38,7 @@ struct SandboxCommand: AsyncParsableCommand {
         configuration.rateScale = timeScale
         configuration.rateLimits = !noRateLimits
         configuration.faults = try FaultSpec(parsing: faults)
+        configuration.beforeLag = beforeLag
         let sandbox = try AmazonSandbox(configuration: configuration)
         let settings = configuration
         let (orders, seed, timeScale, noRateLimits) = (orders, seed, timeScale, noRateLimits)

@@ -1,0 +1,187 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import NIOFoundationCompat
+import Testing
+
+/// The reference workflow end to end over HTTP: a sandbox process playing Amazon, the real
+/// `saleschannel` process importing from it, shipments recorded with `saleschannel ship`, and the
+/// sandbox's ground truth compared with `saleschannel orders --all --json`.
+@Suite(.serialized)
+struct AmazonWorkflowTests {
+    struct Setup {
+        var cli: CLI
+        var sandbox: CLI.Running
+        var baseURL: String
+    }
+
+    static func start(orders: Int, faults: String) async throws -> Setup {
+        let cli = try CLI.inTemporaryFolder()
+        var arguments = ["sandbox", "--port", "0", "--orders", String(orders), "--seed", "5", "--time-scale", "3600",
+                         "--before-lag", "1", "--no-rate-limits"]
+        if !faults.isEmpty { arguments += ["--faults", faults] }
+        let sandbox = try cli.start(arguments)
+        var baseURL: String?
+        for _ in 0..<100 where baseURL == nil {
+            try await Task.sleep(for: .milliseconds(100))
+            baseURL = sandbox.stdout().split(separator: "\n").first { $0.hasPrefix("Amazon sandbox listening on ") }
+                .map { String($0.dropFirst("Amazon sandbox listening on ".count)) }
+        }
+        let url = try #require(baseURL, "the sandbox did not start: \(sandbox.stderr())")
+        let deployment = """
+            store: { plugin: sqlite, path: e2e.sqlite }
+            sources:
+              - plugin: amazon-mfn
+                endpoint: \(url)
+                lwaEndpoint: \(url)/auth/o2/token
+                sellerId: A1SANDBOXSELLER
+                marketplaceIds: ATVPDKIKX0DER
+                clientId: amzn1.application-oa2-client.sandbox
+                clientSecret: ${LWA_CLIENT_SECRET}
+                refreshToken: ${LWA_REFRESH_TOKEN}
+                beforeLagSeconds: 2
+                initialLookbackHours: 100
+              - plugin: amazon-fba
+                endpoint: \(url)
+                lwaEndpoint: \(url)/auth/o2/token
+                sellerId: A1SANDBOXSELLER
+                marketplaceIds: ATVPDKIKX0DER
+                clientId: amzn1.application-oa2-client.sandbox
+                clientSecret: ${LWA_CLIENT_SECRET}
+                refreshToken: ${LWA_REFRESH_TOKEN}
+                beforeLagSeconds: 2
+                initialLookbackHours: 100
+            sinks:
+              - plugin: file-drop
+                directory: erp
+            runner:
+              pollIntervalSeconds: 0.5
+              baseDelaySeconds: 0.05
+              maxDelaySeconds: 1
+              maxAttempts: 20
+              leaseSeconds: 2
+            """
+        try deployment.write(to: cli.directory.appendingPathComponent("deploy.yaml"), atomically: true, encoding: .utf8)
+        return Setup(cli: cli, sandbox: sandbox, baseURL: url)
+    }
+
+    static let environment = ["LWA_CLIENT_SECRET": "sandbox-client-secret", "LWA_REFRESH_TOKEN": "Atzr|sandbox-refresh-token"]
+
+    static func orders(_ setup: Setup) throws -> [[String: Any]] {
+        let result = try setup.cli.run(["orders", "--all", "--json", "--config", "deploy.yaml"], environment: environment)
+        #expect(result.status == 0, "\(result.stderr)")
+        return try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [[String: Any]] ?? []
+    }
+
+    static func truth(_ setup: Setup) async throws -> [[String: Any]] {
+        let response = try await HTTPClient.shared.execute(HTTPClientRequest(url: setup.baseURL + "/_sandbox/orders"), timeout: .seconds(30))
+        let data = Data(buffer: try await response.body.collect(upTo: 64 << 20))
+        return try JSONSerialization.jsonObject(with: data) as? [[String: Any]] ?? []
+    }
+
+    /// Ships some open MFN orders: every third one partially (one item), the rest whole.
+    static func shipSome(_ setup: Setup, count: Int, shipped: inout [String: Int]) throws {
+        let open = try orders(setup).filter {
+            $0["fulfillmentChannel"] as? String == "MFN" && ["UNSHIPPED", "PARTIALLY_SHIPPED"].contains($0["amazonStatus"] as? String ?? "")
+                && shipped[$0["amazonOrderId"] as? String ?? ""] == nil
+        }
+        for (index, order) in open.prefix(count).enumerated() {
+            let id = order["amazonOrderId"] as? String ?? ""
+            let items = order["items"] as? [[String: Any]] ?? []
+            var arguments = ["ship", id, "--carrier", index % 4 == 0 ? "Other" : "UPS", "--tracking", "1Z\(index)E2E", "--config", "deploy.yaml"]
+            if index % 4 == 0 { arguments += ["--carrier-name", "Acme Post"] }
+            if index % 3 == 0, items.count > 1, let item = items.first {
+                arguments += ["--item", "\(item["orderItemId"] as? String ?? "")=\(item["quantityOrdered"] as? Int ?? 1)"]
+            }
+            let result = try setup.cli.run(arguments, environment: environment)
+            if result.status == 0 { shipped[id, default: 0] += 1 }
+        }
+    }
+
+    /// The truths the issue names, checked between the sandbox and SalesChannel.
+    static func date(_ text: String) -> Date? { ISO8601DateFormatter().date(from: text) }
+
+    static func verify(_ setup: Setup, shipped: [String: Int], observedFrom: Date) async throws {
+        let truth = try await truth(setup)
+        let ours = Dictionary(try orders(setup).map { ($0["amazonOrderId"] as? String ?? "", $0) }) { first, _ in first }
+        #expect(truth.count >= 500)
+        var checked = 0
+        for order in truth {
+            let id = order["orderId"] as? String ?? ""
+            let status = order["status"] as? String ?? ""
+            let channel = order["fulfillmentChannel"] as? String ?? ""
+            let mine = ours[id]
+            // Every MFN order that was Unshipped while SalesChannel was watching (for longer than
+            // a poll takes) has its commerce order; one canceled before anyone could see it may not.
+            let from = (order["unshippedAt"] as? String).flatMap(Self.date)
+            let until = (order["leftUnshippedAt"] as? String).flatMap(Self.date) ?? Date()
+            let visibleFor = from.map { min(until, Date()).timeIntervalSince(max($0, observedFrom)) } ?? 0
+            if channel == "MFN", order["reachedUnshipped"] as? Bool == true, visibleFor > 4 {
+                #expect(!(mine?["commerceOrderNumber"] is NSNull) && mine?["commerceOrderNumber"] != nil, "MFN \(id) has no commerce order")
+            }
+            if channel == "AFN" {
+                if status == "SHIPPED" {
+                    #expect(mine?["commerceStatus"] as? String == "complete", "AFN \(id) not complete")
+                } else {
+                    #expect(mine == nil, "AFN \(id) imported while \(status)")
+                }
+            }
+            if let mine {
+                #expect(mine["amazonStatus"] as? String == status, "\(id): ours \(mine["amazonStatus"] ?? "-") vs Amazon \(status)")
+                if status == "PENDING" { #expect(mine["visible"] as? Bool == false, "pending \(id) is visible") }
+                if status == "CANCELLED", !(mine["commerceOrderNumber"] is NSNull) {
+                    #expect(mine["commerceStatus"] as? String == "canceled", "canceled \(id) has commerce status \(mine["commerceStatus"] ?? "-")")
+                }
+                checked += 1
+            }
+            // Every shipment recorded with `ship` is at Amazon exactly once.
+            let atAmazon = order["shipments"] as? [[String: Any]] ?? []
+            #expect(atAmazon.count == (shipped[id] ?? 0), "\(id): \(atAmazon.count) shipments at Amazon, \(shipped[id] ?? 0) recorded")
+            if let mine {
+                let confirmations = (mine["shipments"] as? [[String: Any]] ?? []).map { $0["amazonConfirmation"] as? String }
+                #expect(confirmations.allSatisfy { $0 == "confirmed" }, "\(id): \(confirmations)")
+            }
+        }
+        let numbers = ours.values.compactMap { $0["commerceOrderNumber"] as? String }
+        #expect(Set(numbers).count == numbers.count)
+        print("amazon e2e: \(truth.count) orders at Amazon, \(checked) imported, \(numbers.count) commerce orders, \(shipped.values.reduce(0, +)) shipments confirmed")
+    }
+
+    @Test func theReferenceWorkflowAgainstTheSandbox() async throws {
+        let setup = try await Self.start(orders: 600, faults: "")
+        defer { kill(setup.sandbox.process.processIdentifier, SIGKILL); setup.sandbox.process.waitUntilExit() }
+        var shipped: [String: Int] = [:]
+        let observedFrom = Date()
+        let deadline = Date().addingTimeInterval(26)
+        while Date() < deadline {
+            let run = try setup.cli.run(["run", "--config", "deploy.yaml", "--once"], environment: Self.environment)
+            #expect(run.status == 0, "\(run.stderr)")
+            try Self.shipSome(setup, count: 8, shipped: &shipped)
+            try await Task.sleep(for: .milliseconds(500))
+        }
+        try await Task.sleep(for: .seconds(3))
+        for _ in 0..<2 { try setup.cli.run(["run", "--config", "deploy.yaml", "--once"], environment: Self.environment) }
+        try await Self.verify(setup, shipped: shipped, observedFrom: observedFrom)
+    }
+
+    @Test func theSameTruthsHoldWithFaultsAndTenSIGKILLs() async throws {
+        let setup = try await Self.start(orders: 600, faults: "http500=0.05,http503=0.02,throttle=0.05,slow=0.01:300ms,drop=0.01,malformed=0.005")
+        defer { kill(setup.sandbox.process.processIdentifier, SIGKILL); setup.sandbox.process.waitUntilExit() }
+        var shipped: [String: Int] = [:]
+        let observedFrom = Date()
+        var random = SystemRandomNumberGenerator()
+        for _ in 0..<10 {
+            let running = try setup.cli.start(["run", "--config", "deploy.yaml", "--quiet"], environment: Self.environment)
+            try await Task.sleep(for: .milliseconds(Int.random(in: 800...2500, using: &random)))
+            kill(running.process.processIdentifier, SIGKILL)
+            running.process.waitUntilExit()
+            try Self.shipSome(setup, count: 6, shipped: &shipped)
+        }
+        try await Task.sleep(for: .seconds(8))
+        for _ in 0..<3 {
+            let run = try setup.cli.run(["run", "--config", "deploy.yaml", "--once"], environment: Self.environment)
+            #expect(run.status == 0, "\(run.stderr)")
+        }
+        try await Self.verify(setup, shipped: shipped, observedFrom: observedFrom)
+    }
+}
