@@ -94,6 +94,14 @@ public struct AmazonOrderSource: OrderSource {
     }
 }
 
+extension AmazonOrderSource: ReportsUsage {
+    public func usage() async -> SourceUsage {
+        let statistics = client.statistics
+        return SourceUsage(apiCalls: statistics.calls, throttled: statistics.throttled,
+                           secondsWaitingOnRateLimits: await client.limiter.secondsWaited)
+    }
+}
+
 /// Amazon refused a request for good (HTTP 400): recorded with Amazon's message and request id, not retried.
 public struct AmazonRefusal: Error, PermanentFailure, CustomStringConvertible {
     public var error: SellingPartnerError

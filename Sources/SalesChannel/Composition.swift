@@ -73,6 +73,18 @@ public struct Composition: Sendable {
         ]
     }
 
+    /// What the sources have spent, summed over those that report it.
+    public func sourceUsage() async -> SourceUsage {
+        var total = SourceUsage()
+        for case let source as any ReportsUsage in sources {
+            let usage = await source.usage()
+            total.apiCalls += usage.apiCalls
+            total.throttled += usage.throttled
+            total.secondsWaitingOnRateLimits += usage.secondsWaitingOnRateLimits
+        }
+        return total
+    }
+
     /// One full pass: every source until caught up, then every due effect until none is left
     /// (waiting for retries that are scheduled). Dead-lettered jobs stay for `jobs retry`.
     public func runOnce(logger: Logger) async throws {

@@ -130,3 +130,10 @@ func cliEncoder() -> JSONEncoder {
     encoder.dateEncodingStrategy = .iso8601
     return encoder
 }
+
+/// A command could not do what was asked; printed as `Error: …` without the usage text.
+struct CommandFailure: Error, LocalizedError, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+    var errorDescription: String? { description }
+}

@@ -144,7 +144,7 @@ struct OrderCommand: AsyncParsableCommand {
     func run() async throws {
         let store = try deployment.composition().store
         guard let record = try await store.record(AmazonOrderID(id)) else {
-            throw ValidationError("order \(id) is not in the store; `saleschannel orders --all` lists what is")
+            throw CommandFailure("order \(id) is not in the store; `saleschannel orders --all` lists what is")
         }
         let events = try await store.events(for: record.amazonOrderID)
         if json {

@@ -47,7 +47,8 @@ struct RunCommand: AsyncParsableCommand {
             if !quiet { FileHandle.standardError.write(Data("\n".utf8)) }
         }
         let stats = try await composition.store.statistics()
-        print(Summary(counters: composition.statistics.snapshot, store: stats, elapsed: ContinuousClock.now - started).text)
+        print(Summary(counters: composition.statistics.snapshot, store: stats, elapsed: ContinuousClock.now - started,
+                      usage: await composition.sourceUsage()).text)
     }
 }
 
@@ -56,6 +57,7 @@ struct Summary {
     var counters: RunStatistics.Counters
     var store: StoreStatistics
     var elapsed: Duration
+    var usage: SourceUsage
 
     var text: String {
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
@@ -63,7 +65,8 @@ struct Summary {
             orders \(store.orders) (\(store.visibleOrders) visible) · commerce orders \(store.commerceOrders) · \
             shipped \(store.shippedOrders) · canceled \(store.canceledOrders) · jobs pending \(store.jobsPending), \
             failed \(store.jobsDead) · quarantined \(store.quarantined)
-            this run: \(counters.ordersSeen) snapshots in \(counters.pages) page(s), \(counters.apiCalls) API call(s), \
+            this run: \(counters.ordersSeen) snapshots in \(counters.pages) page(s), \(max(usage.apiCalls, counters.apiCalls)) API call(s) \
+            (\(usage.throttled) throttled, \(String(format: "%.1f", usage.secondsWaitingOnRateLimits)) s waiting on rate limits), \
             \(counters.commerceOrdersCreated) commerce orders created, \(counters.handoffs) handoffs, \
             \(counters.shipmentsConfirmed) shipments confirmed, \(counters.errors) errors, \
             \(String(format: "%.1f", seconds)) s
@@ -82,7 +85,9 @@ struct ProgressLine: Service {
             try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(1)) }
             guard let store = try? await composition.store.statistics() else { continue }
             let c = composition.statistics.snapshot
-            let line = "seen \(c.ordersSeen) · orders \(store.orders) · created \(store.commerceOrders) · shipped \(store.shippedOrders) · canceled \(store.canceledOrders) · jobs \(store.jobsPending) pending, \(store.jobsDead) failed · errors \(c.errors) · API calls \(c.apiCalls)"
+            let usage = await composition.sourceUsage()
+            let waited = String(format: "%.0f", usage.secondsWaitingOnRateLimits)
+            let line = "seen \(c.ordersSeen) · orders \(store.orders) · created \(store.commerceOrders) · shipped \(store.shippedOrders) · canceled \(store.canceledOrders) · jobs \(store.jobsPending) pending, \(store.jobsDead) failed · errors \(c.errors) · API calls \(max(usage.apiCalls, c.apiCalls)) · rate-limit wait \(waited) s"
             FileHandle.standardError.write(Data((terminal ? "\r\u{1B}[2K" + line : line + "\n").utf8))
         }
     }

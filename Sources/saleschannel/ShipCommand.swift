@@ -61,7 +61,7 @@ struct ShipCommand: AsyncParsableCommand {
             do {
                 return try Workflow.record(shipment: shipment, on: stored, settings: settings, now: Date())
             } catch {
-                throw ValidationError((error as? ShipmentRejection)?.description ?? "\(error)")
+                throw CommandFailure((error as? ShipmentRejection)?.description ?? "\(error)")
             }
         }
         guard let shipment = record.shipments.last else { return }
