@@ -18,6 +18,8 @@ public struct AmazonOrderSource: OrderSource {
     public var overlap: TimeInterval
     /// How far back the first window reaches.
     public var initialLookback: TimeInterval
+    /// Orders per `searchOrders` page (Amazon's maximum, 100, unless told otherwise).
+    public var pageSize: Int = 100
 
     public init(
         id: String, client: SellingPartnerClient, sellerID: SellerID, marketplaceIDs: [String], fulfilledBy: String,
@@ -46,12 +48,13 @@ public struct AmazonOrderSource: OrderSource {
         do {
             response = try await client.searchOrders(SearchOrdersQuery(
                 lastUpdatedAfter: position.after, lastUpdatedBefore: Date(), marketplaceIds: marketplaceIDs,
-                fulfilledBy: fulfilledBy, paginationToken: position.token))
+                fulfilledBy: fulfilledBy, maxResultsPerPage: pageSize, paginationToken: position.token))
         } catch let error as SellingPartnerError where error.code == .invalidInput && position.token != nil {
             // An expired page token (24 h): ask for the window again from its start.
             position.token = nil
             response = try await client.searchOrders(SearchOrdersQuery(
-                lastUpdatedAfter: position.after, lastUpdatedBefore: Date(), marketplaceIds: marketplaceIDs, fulfilledBy: fulfilledBy))
+                lastUpdatedAfter: position.after, lastUpdatedBefore: Date(), marketplaceIds: marketplaceIDs, fulfilledBy: fulfilledBy,
+                maxResultsPerPage: pageSize))
         }
         let orders = response.orders.map { AmazonOrderMapping.channelOrder($0, sellerID: sellerID) }
         let quarantined = response.undecodable.map {

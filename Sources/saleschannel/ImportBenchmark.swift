@@ -1,0 +1,99 @@
+import AmazonChannel
+import AmazonSandbox
+import AmazonSellingPartner
+import ArgumentParser
+import Foundation
+import Logging
+import SalesChannel
+import SalesChannelSQLite
+import SalesChannelTesting
+
+/// Imports from an in-process sandbox into a fresh SQLite store and prints the figures.
+struct ImportBenchmark: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "import",
+        abstract: "Backfill from the sandbox with limits off, and an import under Amazon's limits (time-scaled).",
+        discussion: "Build with -c release: swift run -c release saleschannel benchmark import")
+
+    @Option(help: "Orders in the unlimited backfill.") var backfill: Int = 10_000
+    @Option(help: "Orders in the rate-limited import.") var limited: Int = 2_000
+    @Option(name: .customLong("time-scale"), help: "How much the documented rate limits are sped up for the limited import.") var timeScale: Double = 1000
+    @Option(name: .customLong("page-size"), help: "Orders per searchOrders page in the limited import (100 is Amazon's maximum).") var pageSize: Int = 20
+
+    func run() async throws {
+        #if DEBUG
+            print("note: this is a debug build; use `swift run -c release saleschannel benchmark import` for real figures")
+        #endif
+        let first = try await measure(orders: backfill, limits: false, scale: 1, pageSize: 100)
+        print("backfill: \(first.imported) orders (\(first.commerce) commerce orders, \(first.jobs) outbox jobs) in \(String(format: "%.2f", first.elapsed)) s = \(String(format: "%.0f", Double(first.imported) / first.elapsed)) orders/s; sync alone \(String(format: "%.2f", first.syncElapsed)) s = \(String(format: "%.0f", Double(first.imported) / first.syncElapsed)) orders/s; \(first.apiCalls) API calls (\(String(format: "%.4f", Double(first.apiCalls) / Double(max(first.imported, 1)))) per order); peak memory \(Self.peakMemoryMiB()) MiB")
+        let second = try await measure(orders: limited, limits: true, scale: timeScale, pageSize: pageSize)
+        let minimum = max(0, Double(second.apiCalls - 20)) / (0.0056 * timeScale)
+        print("limited import: \(second.imported) orders under searchOrders 0.0056 rps / burst 20 scaled \(Int(timeScale))x, pages of \(pageSize): sync \(String(format: "%.2f", second.syncElapsed)) s against a token-bucket minimum of \(String(format: "%.2f", minimum)) s (\(minimum > 0 ? String(format: "%.3fx", second.syncElapsed / minimum) : "within the burst")); \(second.throttled) 429s; \(second.apiCalls) API calls (\(String(format: "%.4f", Double(second.apiCalls) / Double(max(second.imported, 1)))) per order)")
+    }
+
+    struct Figures {
+        var imported: Int
+        var commerce: Int
+        var jobs: Int
+        var elapsed: Double
+        var syncElapsed: Double
+        var apiCalls: Int
+        var throttled: Int
+    }
+
+    func measure(orders: Int, limits: Bool, scale: Double, pageSize: Int) async throws -> Figures {
+        var configuration = SandboxConfiguration()
+        configuration.orders = orders
+        configuration.existingShare = 1
+        configuration.rateLimits = limits
+        configuration.rateScale = scale
+        configuration.beforeLag = 1
+        let pageSize = pageSize
+        let settings = configuration
+        return try await AmazonSandbox.withRunning(settings) { endpoint in
+            let configuration = settings
+            let folder = FileManager.default.temporaryDirectory.appendingPathComponent("saleschannel-bench-\(UUID().uuidString)")
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(at: folder) }
+            let database = try SQLiteDatabase(path: folder.appendingPathComponent("bench.sqlite").path)
+            var logger = Logger(label: "bench")
+            logger.logLevel = .error
+            let http = AmazonSourceFactory.http
+            func source(_ fulfilledBy: String) -> AmazonOrderSource {
+                let tokens = LWATokenProvider(
+                    credentials: .init(clientID: configuration.clientID, clientSecret: configuration.clientSecret, grant: .refreshToken(configuration.refreshToken)),
+                    endpoint: endpoint.tokenURL, http: http)
+                let client = SellingPartnerClient(
+                    configuration: .init(region: .northAmerica, endpoint: endpoint.baseURL, sellingPartnerID: configuration.sellerID, minimumBeforeLag: 2),
+                    tokens: tokens, http: http, limiter: limits ? RateLimiter(timeScale: scale) : .disabled(), logger: logger)
+                var source = AmazonOrderSource(
+                    id: "bench-\(fulfilledBy)", client: client, sellerID: SellerID(configuration.sellerID), marketplaceIDs: [configuration.marketplaceID],
+                    fulfilledBy: fulfilledBy, initialLookback: 4 * 86400)
+                source.pageSize = pageSize
+                return source
+            }
+            let sources = [source("MERCHANT"), source("AMAZON")]
+            let composition = Composition(
+                store: SQLiteChannelStore(database: database), backend: SQLiteCommerceBackend(database: database), sources: sources,
+                customerPolicy: FixedCustomerPolicy(), tuning: .init(batchSize: 64))
+            let clock = ContinuousClock()
+            let start = clock.now
+            for source in sources { try await OrderSync(source: source, composition: composition, logger: logger).catchUp() }
+            let synced = clock.now
+            try await EffectRunner(composition: composition, logger: logger).drain()
+            let done = clock.now
+            let stats = try await composition.store.statistics()
+            let usage = await composition.sourceUsage()
+            let jobs = try await composition.store.jobs(statuses: []).count
+            func seconds(_ d: Duration) -> Double { Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18 }
+            return Figures(imported: stats.orders, commerce: stats.commerceOrders, jobs: jobs, elapsed: seconds(done - start),
+                           syncElapsed: seconds(synced - start), apiCalls: usage.apiCalls, throttled: usage.throttled)
+        }
+    }
+
+    static func peakMemoryMiB() -> Int {
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        return usage.ru_maxrss / 1024
+    }
+}
