@@ -119,8 +119,8 @@ struct SellingPartnerClientTests {
 
     @Test func withTheLimitsEnforcedASteadyWalkGetsNo429() async throws {
         // 1,000 orders in 50 pages of 20 under searchOrders' documented plan (0.0056 rps, burst 20),
-        // time-scaled 1000x to 5.6 rps so the test takes seconds.
-        let scale = 1000.0
+        // time-scaled 500x to 2.8 rps so the test takes seconds.
+        let scale = 500.0
         let configuration = Harness.configuration { $0.orders = 1000; $0.existingShare = 1; $0.rateLimits = true; $0.rateScale = scale }
         try await Harness.withHTTP { http in
             try await AmazonSandbox.withRunning(configuration) { endpoint in

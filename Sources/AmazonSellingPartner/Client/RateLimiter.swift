@@ -67,12 +67,20 @@ public actor RateLimiter {
                 return
             }
             buckets[id] = bucket
-            // A small margin: Amazon's bucket starts when the first request arrives, which can
-            // be later than ours started (the first connection is slow), so ours runs slightly ahead.
-            let wait = (1 - bucket.tokens) / rate * 1.03 + 0.002
+            let wait = (1 - bucket.tokens) / rate * 1.01 + 0.002
             secondsWaited += wait
             try await Task.sleep(for: .milliseconds(Int((wait * 1000).rounded(.up)) + 1))
         }
+    }
+
+    /// Called when an answer arrives: refill is counted from here, not from when the request
+    /// left. Amazon took the token somewhere in between, so counting from the answer keeps our
+    /// bucket behind Amazon's however long the request spent in transit (a loaded machine, a slow
+    /// network); the cost is one round trip per wait, nothing against Amazon's token intervals.
+    public func answered(_ operation: String, key: String) {
+        guard isEnabled else { return }
+        let id = key + "/" + operation
+        buckets[id]?.updated = Date()
     }
 
     /// Adopts the rate Amazon reports for an operation (the header is best-effort). The header

@@ -136,7 +136,14 @@ public struct SellingPartnerClient: Sendable {
             counters.state.withLock { $0.calls += 1 }
             let failure: SellingPartnerError
             do {
-                let response = try await http.execute(request, timeout: .seconds(60))
+                let response: HTTPClientResponse
+                do {
+                    response = try await http.execute(request, timeout: .seconds(60))
+                    await limiter.answered(operation, key: bucketKey)
+                } catch {
+                    await limiter.answered(operation, key: bucketKey)
+                    throw error
+                }
                 let requestID = response.headers.first(name: "x-amzn-RequestId")
                 let data = Data(buffer: try await response.body.collect(upTo: 32 << 20))
                 if let limit = response.headers.first(name: "x-amzn-RateLimit-Limit").flatMap(Double.init) {
