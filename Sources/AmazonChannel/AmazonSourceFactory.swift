@@ -2,6 +2,7 @@ import AmazonSellingPartner
 import AsyncHTTPClient
 import Foundation
 import SalesChannel
+import Synchronization
 
 /// Builds Amazon sources from their deployment sections; shared by the `amazon-mfn` and
 /// `amazon-fba` plugins.
@@ -45,6 +46,20 @@ public enum AmazonSourceFactory {
 
     /// The HTTP client every Amazon source of the process shares.
     public static let http = HTTPClient(eventLoopGroupProvider: .singleton)
+
+    /// One rate limiter per (seller, region): Amazon's buckets are per selling partner and
+    /// operation, so the MFN and FBA sources of one seller must draw from the same bucket.
+    private static let limiters = Mutex<[String: RateLimiter]>([:])
+
+    static func limiter(sellerID: String, region: Region, rateScale: Double) -> RateLimiter {
+        limiters.withLock { limiters in
+            let key = "\(sellerID)/\(region.name)/\(rateScale)"
+            if let limiter = limiters[key] { return limiter }
+            let limiter = RateLimiter(timeScale: rateScale)
+            limiters[key] = limiter
+            return limiter
+        }
+    }
 
     public static func make(
         _ section: ConfigSection, context: PluginContext, plugin: String, fulfilledBy: String, sandbox: SandboxLink?
@@ -96,7 +111,7 @@ public enum AmazonSourceFactory {
         let tokens = LWATokenProvider(credentials: credentials, endpoint: lwa, http: http)
         let client = SellingPartnerClient(
             configuration: .init(region: region, endpoint: endpoint, sellingPartnerID: sellerID, minimumBeforeLag: beforeLag), tokens: tokens, http: http,
-            limiter: RateLimiter(timeScale: rateScale), logger: context.logger)
+            limiter: limiter(sellerID: sellerID, region: region, rateScale: rateScale), logger: context.logger)
         return AmazonOrderSource(id: id, client: client, sellerID: SellerID(sellerID), marketplaceIDs: marketplaces, fulfilledBy: fulfilledBy,
                                  overlap: overlap, initialLookback: lookback)
     }

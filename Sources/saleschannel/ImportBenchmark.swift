@@ -59,13 +59,15 @@ struct ImportBenchmark: AsyncParsableCommand {
             var logger = Logger(label: "bench")
             logger.logLevel = .error
             let http = AmazonSourceFactory.http
+            // The MFN and FBA sources of one seller share one bucket, as at Amazon.
+            let sharedLimiter = limits ? RateLimiter(timeScale: scale) : RateLimiter.disabled()
             func source(_ fulfilledBy: String) -> AmazonOrderSource {
                 let tokens = LWATokenProvider(
                     credentials: .init(clientID: configuration.clientID, clientSecret: configuration.clientSecret, grant: .refreshToken(configuration.refreshToken)),
                     endpoint: endpoint.tokenURL, http: http)
                 let client = SellingPartnerClient(
                     configuration: .init(region: .northAmerica, endpoint: endpoint.baseURL, sellingPartnerID: configuration.sellerID, minimumBeforeLag: 2),
-                    tokens: tokens, http: http, limiter: limits ? RateLimiter(timeScale: scale) : .disabled(), logger: logger)
+                    tokens: tokens, http: http, limiter: sharedLimiter, logger: logger)
                 var source = AmazonOrderSource(
                     id: "bench-\(fulfilledBy)", client: client, sellerID: SellerID(configuration.sellerID), marketplaceIDs: [configuration.marketplaceID],
                     fulfilledBy: fulfilledBy, initialLookback: 4 * 86400)

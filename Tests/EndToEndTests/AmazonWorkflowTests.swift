@@ -40,6 +40,7 @@ struct AmazonWorkflowTests {
                 clientSecret: ${LWA_CLIENT_SECRET}
                 refreshToken: ${LWA_REFRESH_TOKEN}
                 beforeLagSeconds: 2
+                rateScale: 100
                 initialLookbackHours: 100
               - plugin: amazon-fba
                 endpoint: \(url)
@@ -50,6 +51,7 @@ struct AmazonWorkflowTests {
                 clientSecret: ${LWA_CLIENT_SECRET}
                 refreshToken: ${LWA_REFRESH_TOKEN}
                 beforeLagSeconds: 2
+                rateScale: 100
                 initialLookbackHours: 100
             sinks:
               - plugin: file-drop
