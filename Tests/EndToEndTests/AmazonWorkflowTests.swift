@@ -31,28 +31,7 @@ struct AmazonWorkflowTests {
         let deployment = """
             store: { plugin: sqlite, path: e2e.sqlite }
             sources:
-              - plugin: amazon-mfn
-                endpoint: \(url)
-                lwaEndpoint: \(url)/auth/o2/token
-                sellerId: A1SANDBOXSELLER
-                marketplaceIds: ATVPDKIKX0DER
-                clientId: amzn1.application-oa2-client.sandbox
-                clientSecret: ${LWA_CLIENT_SECRET}
-                refreshToken: ${LWA_REFRESH_TOKEN}
-                beforeLagSeconds: 2
-                rateScale: 100
-                initialLookbackHours: 100
-              - plugin: amazon-fba
-                endpoint: \(url)
-                lwaEndpoint: \(url)/auth/o2/token
-                sellerId: A1SANDBOXSELLER
-                marketplaceIds: ATVPDKIKX0DER
-                clientId: amzn1.application-oa2-client.sandbox
-                clientSecret: ${LWA_CLIENT_SECRET}
-                refreshToken: ${LWA_REFRESH_TOKEN}
-                beforeLagSeconds: 2
-                rateScale: 100
-                initialLookbackHours: 100
+            \(["amazon-mfn", "amazon-fba"].map { source(plugin: $0, url: url) }.joined(separator: "\n"))
             sinks:
               - plugin: file-drop
                 directory: erp
@@ -65,6 +44,23 @@ struct AmazonWorkflowTests {
             """
         try deployment.write(to: cli.directory.appendingPathComponent("deploy.yaml"), atomically: true, encoding: .utf8)
         return Setup(cli: cli, sandbox: sandbox, baseURL: url)
+    }
+
+    /// One Amazon source pointed at the sandbox process, with secrets from the environment.
+    static func source(plugin: String, url: String) -> String {
+        """
+          - plugin: \(plugin)
+            endpoint: \(url)
+            lwaEndpoint: \(url)/auth/o2/token
+            sellerId: A1SANDBOXSELLER
+            marketplaceIds: ATVPDKIKX0DER
+            clientId: amzn1.application-oa2-client.sandbox
+            clientSecret: ${LWA_CLIENT_SECRET}
+            refreshToken: ${LWA_REFRESH_TOKEN}
+            beforeLagSeconds: 2
+            rateScale: 100
+            initialLookbackHours: 100
+        """
     }
 
     static let environment = ["LWA_CLIENT_SECRET": "sandbox-client-secret", "LWA_REFRESH_TOKEN": "Atzr|sandbox-refresh-token"]
