@@ -73,6 +73,15 @@ public struct Composition: Sendable {
         ]
     }
 
+    /// A decision as this composition stores it: notifications are only enqueued when there is
+    /// a notifier to deliver them (otherwise they would be outbox jobs that do nothing).
+    public func shaped(_ decision: WorkflowDecision) -> WorkflowDecision {
+        guard notifiers.isEmpty else { return decision }
+        var decision = decision
+        decision.effects.removeAll { if case .notify = $0 { true } else { false } }
+        return decision
+    }
+
     /// What the sources have spent, summed over those that report it.
     public func sourceUsage() async -> SourceUsage {
         var total = SourceUsage()

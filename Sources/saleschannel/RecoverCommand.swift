@@ -36,7 +36,7 @@ struct RecoverCommand: AsyncParsableCommand {
             let settings = composition.settings
             let sourceID = source.id
             let record = try await composition.store.upsert(orderID) { stored in
-                Workflow.apply(snapshot: snapshot, to: stored, sourceID: sourceID, settings: settings, now: Date())
+                composition.shaped(Workflow.apply(snapshot: snapshot, to: stored, sourceID: sourceID, settings: settings, now: Date()))
             }
             guard let record else {
                 print("order \(id) is \(snapshot.status) at Amazon and fulfilled by Amazon: it is imported once Amazon ships it")

@@ -59,7 +59,7 @@ struct ShipCommand: AsyncParsableCommand {
                     shippingMethod: method, trackingNumber: tracking, shipDate: date, items: shipItems)],
                 recordedAt: Date())
             do {
-                return try Workflow.record(shipment: shipment, on: stored, settings: settings, now: Date())
+                return composition.shaped(try Workflow.record(shipment: shipment, on: stored, settings: settings, now: Date()))
             } catch {
                 throw CommandFailure((error as? ShipmentRejection)?.description ?? "\(error)")
             }

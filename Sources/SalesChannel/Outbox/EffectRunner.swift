@@ -49,8 +49,9 @@ public struct EffectRunner: Sendable {
         }
         do {
             let outcome = try await EffectExecutor(composition: composition).execute(job, record: record, now: Date())
+            let composition = self.composition
             try await store.finish(job, outcome: outcome, now: Date()) { current in
-                Workflow.apply(outcome, of: effect, to: current, now: Date())
+                composition.shaped(Workflow.apply(outcome, of: effect, to: current, now: Date()))
             }
             composition.statistics.update { counters in
                 counters.effectsRun += 1
@@ -68,8 +69,9 @@ public struct EffectRunner: Sendable {
             let retryAt = final
                 ? nil
                 : Date().addingTimeInterval(composition.retry.delay(afterAttempt: job.attempts, unit: Double.random(in: 0..<1)))
+            let composition = self.composition
             try await store.fail(job, reason: reason, retryAt: retryAt, now: Date()) { current in
-                Workflow.failed(effect, on: current, reason: reason, final: final, now: Date())
+                composition.shaped(Workflow.failed(effect, on: current, reason: reason, final: final, now: Date()))
             }
             composition.statistics.update {
                 $0.errors += 1

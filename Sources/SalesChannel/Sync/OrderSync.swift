@@ -25,8 +25,9 @@ public struct OrderSync: Sendable {
         let page = try await source.changes(after: checkpoint)
         let settings = composition.settings
         let sourceID = source.id
+        let composition = self.composition
         let summary = try await store.commit(page, from: sourceID) { stored, snapshot in
-            Workflow.apply(snapshot: snapshot, to: stored, sourceID: sourceID, settings: settings, now: Date())
+            composition.shaped(Workflow.apply(snapshot: snapshot, to: stored, sourceID: sourceID, settings: settings, now: Date()))
         }
         composition.statistics.update {
             $0.pages += 1
