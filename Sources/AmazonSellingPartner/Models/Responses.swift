@@ -178,17 +178,24 @@ public enum SPAPIJSON {
         return encoder
     }
 
+    // Format styles are values (Sendable, no ICU formatter to build per call): creating an
+    // ISO8601DateFormatter for every date was the import's hottest path.
+    private static let plainStyle = Date.ISO8601FormatStyle()
+    private static let fractionalStyle = Date.ISO8601FormatStyle(includingFractionalSeconds: true)
+
     /// Parses `2024-12-25T02:30:00Z` or `2022-02-11T01:00:00.000Z` (or with an offset).
     public static func parseDate(_ text: String) -> Date? {
-        let plain = ISO8601DateFormatter()
-        if let date = plain.date(from: text) { return date }
-        let fractional = ISO8601DateFormatter()
-        fractional.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return fractional.date(from: text)
+        if let date = try? plainStyle.parse(text) { return date }
+        if let date = try? fractionalStyle.parse(text) { return date }
+        // Offsets other than Z.
+        let formatter = ISO8601DateFormatter()
+        if let date = formatter.date(from: text) { return date }
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return formatter.date(from: text)
     }
 
     /// `2024-12-25T02:30:00Z` in UTC.
     public static func formatDate(_ date: Date) -> String {
-        ISO8601DateFormatter().string(from: date)
+        plainStyle.format(date)
     }
 }
