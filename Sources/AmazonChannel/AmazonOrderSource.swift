@@ -20,6 +20,11 @@ public struct AmazonOrderSource: OrderSource {
     public var initialLookback: TimeInterval
     /// Orders per `searchOrders` page (Amazon's maximum, 100, unless told otherwise).
     public var pageSize: Int = 100
+    /// Reconciliation: every `sweepInterval` seconds a window starts `sweepSpan` seconds back
+    /// (default: every hour, over the last 24 hours), so a change a window missed is still seen.
+    /// Repeats are harmless: the workflow ignores snapshots it has already folded in.
+    public var sweepInterval: TimeInterval? = 3600
+    public var sweepSpan: TimeInterval = 86400
 
     public init(
         id: String, client: SellingPartnerClient, sellerID: SellerID, marketplaceIDs: [String], fulfilledBy: String,
@@ -39,11 +44,18 @@ public struct AmazonOrderSource: OrderSource {
         var after: Date
         var confirmedBefore: Date?
         var token: String?
+        /// When the last reconciliation sweep began.
+        var lastSweep: Date?
     }
 
     public func changes(after checkpoint: SyncCheckpoint?) async throws -> OrderPage {
         var position = checkpoint.flatMap { try? SPAPIJSON.decoder().decode(Position.self, from: Data($0.value.utf8)) }
-            ?? Position(after: Date().addingTimeInterval(-initialLookback))
+            ?? Position(after: Date().addingTimeInterval(-initialLookback), lastSweep: Date())
+        if position.token == nil, let interval = sweepInterval, Date().timeIntervalSince(position.lastSweep ?? .distantPast) >= interval {
+            // A reconciliation sweep: this window reaches back over the last sweepSpan.
+            position.after = min(position.after, Date().addingTimeInterval(-sweepSpan))
+            position.lastSweep = Date()
+        }
         let response: SearchOrdersResponse
         do {
             response = try await client.searchOrders(SearchOrdersQuery(
@@ -65,11 +77,12 @@ public struct AmazonOrderSource: OrderSource {
         let next: Position
         let more: Bool
         if let token = response.pagination?.nextToken {
-            next = Position(after: position.after, confirmedBefore: confirmed, token: token)
+            next = Position(after: position.after, confirmedBefore: confirmed, token: token, lastSweep: position.lastSweep)
             more = true
         } else {
             // The window is complete: the next one starts a little before where Amazon confirmed this one.
-            next = Position(after: max(position.after, confirmed.addingTimeInterval(-overlap)), confirmedBefore: nil, token: nil)
+            next = Position(after: max(position.after, confirmed.addingTimeInterval(-overlap)), confirmedBefore: nil, token: nil,
+                            lastSweep: position.lastSweep)
             more = false
         }
         let encoded = String(decoding: try SPAPIJSON.encoder().encode(next), as: UTF8.self)

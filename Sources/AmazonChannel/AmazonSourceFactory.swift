@@ -22,6 +22,8 @@ public enum AmazonSourceFactory {
         .init("initialLookbackHours", "number", default: "72", "How far back the first sync reaches"),
         .init("rateScale", "number", default: "1", "Multiplies Amazon's rate limits (only for a time-scaled sandbox)"),
         .init("beforeLagSeconds", "number", default: "125", "How far behind now each window ends (Amazon requires at least 120)"),
+        .init("reconcileEveryMinutes", "number", default: "60", "How often a window reaches back over reconcileHours (0: never)"),
+        .init("reconcileHours", "number", default: "24", "How far back a reconciliation sweep reaches"),
     ]
 
     /// The in-process sandbox a deployment can point Amazon sources at (`endpoint: sandbox`).
@@ -106,13 +108,18 @@ public enum AmazonSourceFactory {
         let rateScale = link?.rateScale ?? configuredScale
         let overlap = try section.double("overlapMinutes", default: 10, in: 0...1440) * 60
         let beforeLag = try section.double("beforeLagSeconds", default: 125, in: 0...86400)
+        let sweepEvery = try section.double("reconcileEveryMinutes", default: 60, in: 0...(24 * 60 * 30)) * 60
+        let sweepSpan = try section.double("reconcileHours", default: 24, in: 0...(24 * 60)) * 3600
         let lookback = try section.double("initialLookbackHours", default: 72, in: 0...(24 * 730)) * 3600
         let id = try section.string("id") ?? "\(plugin)/\(sellerID)/\(marketplaces.joined(separator: ","))"
         let tokens = LWATokenProvider(credentials: credentials, endpoint: lwa, http: http)
         let client = SellingPartnerClient(
             configuration: .init(region: region, endpoint: endpoint, sellingPartnerID: sellerID, minimumBeforeLag: beforeLag), tokens: tokens, http: http,
             limiter: limiter(sellerID: sellerID, region: region, rateScale: rateScale), logger: context.logger)
-        return AmazonOrderSource(id: id, client: client, sellerID: SellerID(sellerID), marketplaceIDs: marketplaces, fulfilledBy: fulfilledBy,
-                                 overlap: overlap, initialLookback: lookback)
+        var source = AmazonOrderSource(id: id, client: client, sellerID: SellerID(sellerID), marketplaceIDs: marketplaces, fulfilledBy: fulfilledBy,
+                                       overlap: overlap, initialLookback: lookback)
+        source.sweepInterval = sweepEvery > 0 ? sweepEvery : nil
+        source.sweepSpan = sweepSpan
+        return source
     }
 }
