@@ -13,6 +13,8 @@ public struct ScriptedOrderSource: OrderSource {
     /// Every snapshot, in the order the channel reports them.
     public let script: [ChannelOrder]
     public let pageSize: Int
+    /// The newest snapshot of every order.
+    public let finalOrders: [AmazonOrderID: ChannelOrder]
     private let confirmations: Confirmations
 
     public init(id: String = "scripted", count: Int, seed: UInt64 = 1, pageSize: Int = 100,
@@ -20,12 +22,9 @@ public struct ScriptedOrderSource: OrderSource {
         self.id = id
         self.pageSize = pageSize
         self.script = Self.makeScript(count: count, seed: seed, sellerID: sellerID, marketplaceID: marketplaceID)
+        // Built once: order() and confirmShipment() look orders up on every call.
+        self.finalOrders = script.reduce(into: [:]) { $0[$1.amazonOrderID] = $1 }
         self.confirmations = Confirmations()
-    }
-
-    /// The newest snapshot of every order.
-    public var finalOrders: [AmazonOrderID: ChannelOrder] {
-        script.reduce(into: [:]) { $0[$1.amazonOrderID] = $1 }
     }
 
     /// Every order that reached a given status at some point.

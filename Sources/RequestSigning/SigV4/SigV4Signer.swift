@@ -266,10 +266,6 @@ public struct SigV4Signer: Sendable {
 
     /// Trims both ends and collapses runs of spaces (also inside quotes) to one space; obsolete
     /// line folding (CR/LF followed by spaces) counts as a space.
-    static func trimAll(_ value: String) -> String {
-        String(decoding: trimAll(value.utf8), as: UTF8.self)
-    }
-
     static func trimAll(_ value: String.UTF8View) -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(value.count)
