@@ -47,14 +47,18 @@ public struct Composition: Sendable {
         public var idleInterval: Double
         /// Jobs claimed at once, and run concurrently.
         public var batchSize: Int
+        /// Batches in flight at once: while one batch's effects run, the next is claimed and
+        /// started, so the store and the plugins are kept busy together.
+        public var lanes: Int
         /// Seconds a claimed job stays claimed without a heartbeat; after a crash, its jobs are
         /// taken up again this long after they were last renewed.
         public var lease: Double
 
-        public init(pollInterval: Double = 60, idleInterval: Double = 1, batchSize: Int = 16, lease: Double = 30) {
+        public init(pollInterval: Double = 60, idleInterval: Double = 1, batchSize: Int = 16, lanes: Int = 4, lease: Double = 30) {
             self.pollInterval = pollInterval
             self.idleInterval = idleInterval
             self.batchSize = batchSize
+            self.lanes = max(1, lanes)
             self.lease = lease
         }
     }

@@ -24,16 +24,16 @@ public struct SQLiteChannelStore: ChannelStore {
         _ page: OrderPage, from sourceID: String,
         decide: @escaping @Sendable (OrderRecord?, ChannelOrder) -> WorkflowDecision
     ) async throws -> CommitSummary {
-        try await pool.write { db in
+        try await database.write { db in
             var summary = CommitSummary()
             let now = Date()
             for snapshot in page.orders {
-                let stored = try Self.loadRecord(snapshot.amazonOrderID, db)
+                let stored = try loadRecord(snapshot.amazonOrderID, db)
                 let decision = decide(stored, snapshot)
                 guard decision.changed else { summary.unchanged += 1; continue }
                 guard decision.record != nil else { summary.skipped += 1; continue }
                 if stored == nil { summary.inserted += 1 } else { summary.updated += 1 }
-                summary.effects += try Self.store(decision, db, now: now)
+                summary.effects += try store(decision, db, now: now)
             }
             for bad in page.quarantined {
                 try db.execute(
@@ -54,11 +54,11 @@ public struct SQLiteChannelStore: ChannelStore {
     public func update(
         _ id: AmazonOrderID, decide: @escaping @Sendable (OrderRecord) throws -> WorkflowDecision
     ) async throws -> OrderRecord {
-        try await pool.write { db in
-            guard let stored = try Self.loadRecord(id, db) else { throw StoreError.orderNotFound(id) }
+        try await database.write { db in
+            guard let stored = try loadRecord(id, db) else { throw StoreError.orderNotFound(id) }
             let decision = try decide(stored)
             guard decision.changed, let record = decision.record else { return stored }
-            try Self.store(decision, db, now: Date())
+            try store(decision, db, now: Date())
             return record
         }
     }
@@ -66,11 +66,11 @@ public struct SQLiteChannelStore: ChannelStore {
     public func upsert(
         _ id: AmazonOrderID, decide: @escaping @Sendable (OrderRecord?) throws -> WorkflowDecision
     ) async throws -> OrderRecord? {
-        try await pool.write { db in
-            let stored = try Self.loadRecord(id, db)
+        try await database.write { db in
+            let stored = try loadRecord(id, db)
             let decision = try decide(stored)
             guard decision.changed, decision.record != nil else { return stored }
-            try Self.store(decision, db, now: Date())
+            try store(decision, db, now: Date())
             return decision.record
         }
     }
@@ -78,7 +78,7 @@ public struct SQLiteChannelStore: ChannelStore {
     // MARK: Reading
 
     public func record(_ id: AmazonOrderID) async throws -> OrderRecord? {
-        try await pool.read { db in try Self.loadRecord(id, db) }
+        try await pool.read { db in try loadRecord(id, db) }
     }
 
     public func records(includeHidden: Bool) async throws -> [OrderRecord] {
@@ -121,7 +121,7 @@ public struct SQLiteChannelStore: ChannelStore {
         """
 
     public func claimJobs(limit: Int, now: Date, lease: TimeInterval) async throws -> [OutboxJob] {
-        try await pool.write { db in
+        try await database.write { db in
             let rows = try Row.fetchAll(
                 db, sql: "SELECT j.* FROM jobs j WHERE \(Self.runnable) ORDER BY j.id LIMIT :limit",
                 arguments: ["now": now.timeIntervalSince1970, "limit": limit])
@@ -131,9 +131,9 @@ public struct SQLiteChannelStore: ChannelStore {
                 job.status = .running
                 job.attempts += 1
                 job.updatedAt = now
-                try db.execute(
-                    sql: "UPDATE jobs SET status = 'running', attempts = ?, lease_until = ?, updated_at = ? WHERE id = ?",
-                    arguments: [job.attempts, now.addingTimeInterval(lease).timeIntervalSince1970, now.timeIntervalSince1970, job.id])
+                try db.cachedStatement(
+                    sql: "UPDATE jobs SET status = 'running', attempts = ?, lease_until = ?, updated_at = ? WHERE id = ?"
+                ).execute(arguments: [job.attempts, now.addingTimeInterval(lease).timeIntervalSince1970, now.timeIntervalSince1970, job.id])
                 jobs.append(job)
             }
             return jobs
@@ -142,7 +142,7 @@ public struct SQLiteChannelStore: ChannelStore {
 
     public func renewLeases(_ ids: [Int64], until: Date) async throws {
         guard !ids.isEmpty else { return }
-        try await pool.write { db in
+        try await database.write { db in
             try db.execute(
                 sql: "UPDATE jobs SET lease_until = ? WHERE status = 'running' AND id IN (\(ids.map(String.init).joined(separator: ",")))",
                 arguments: [until.timeIntervalSince1970])
@@ -169,16 +169,16 @@ public struct SQLiteChannelStore: ChannelStore {
         _ job: OutboxJob, status: OutboxJob.Status, nextAttemptAt: Date?, error: String?, now: Date,
         decide: @escaping @Sendable (OrderRecord) -> WorkflowDecision
     ) async throws {
-        try await pool.write { db in
-            try db.execute(
+        try await database.write { db in
+            try db.cachedStatement(
                 sql: """
                     UPDATE jobs SET status = ?, next_attempt_at = COALESCE(?, next_attempt_at), lease_until = NULL,
                         last_error = ?, updated_at = ? WHERE id = ?
-                    """,
-                arguments: [status.rawValue, nextAttemptAt?.timeIntervalSince1970, error, now.timeIntervalSince1970, job.id])
-            if let stored = try Self.loadRecord(job.amazonOrderID, db) {
+                    """
+            ).execute(arguments: [status.rawValue, nextAttemptAt?.timeIntervalSince1970, error, now.timeIntervalSince1970, job.id])
+            if let stored = try loadRecord(job.amazonOrderID, db) {
                 let decision = decide(stored)
-                if decision.changed { try Self.store(decision, db, now: now) }
+                if decision.changed { try store(decision, db, now: now) }
             }
         }
     }
@@ -191,7 +191,7 @@ public struct SQLiteChannelStore: ChannelStore {
     }
 
     public func replayDeadJobs(_ ids: [Int64], now: Date) async throws -> Int {
-        try await pool.write { db in
+        try await database.write { db in
             let filter = ids.isEmpty ? "" : " AND id IN (\(ids.map(String.init).joined(separator: ",")))"
             let rows = try Row.fetchAll(db, sql: "SELECT id, amazon_order_id, effect_name FROM jobs WHERE status = 'dead'\(filter)")
             if !ids.isEmpty, rows.count != Set(ids).count {
@@ -247,43 +247,57 @@ public struct SQLiteChannelStore: ChannelStore {
 
     // MARK: Rows
 
-    static func loadRecord(_ id: AmazonOrderID, _ db: Database) throws -> OrderRecord? {
-        try Data.fetchOne(db, sql: "SELECT record FROM orders WHERE amazon_order_id = ?", arguments: [id.rawValue])
-            .map { try Coding.decode(OrderRecord.self, $0) }
+    /// The stored record, from the cache when the database holds the revision cached.
+    func loadRecord(_ id: AmazonOrderID, _ db: Database) throws -> OrderRecord? {
+        guard let revision = try Int64.fetchOne(
+            db.cachedStatement(sql: "SELECT revision FROM orders WHERE amazon_order_id = ?"), arguments: [id.rawValue])
+        else { return nil }
+        if revision != 0, let cached = database.records.record(id, revision: revision) { return cached }
+        guard let data = try Data.fetchOne(
+            db.cachedStatement(sql: "SELECT record FROM orders WHERE amazon_order_id = ?"), arguments: [id.rawValue])
+        else { return nil }
+        let record = try Coding.decode(OrderRecord.self, data)
+        if revision != 0 { database.records.put(record, revision: revision) }
+        return record
     }
 
     /// Writes a decision's record, events and effects. - Returns: effects newly enqueued.
     @discardableResult
-    static func store(_ decision: WorkflowDecision, _ db: Database, now: Date) throws -> Int {
+    func store(_ decision: WorkflowDecision, _ db: Database, now: Date) throws -> Int {
         guard let record = decision.record else { return 0 }
-        try db.execute(
+        let revision = RecordCache.newRevision()
+        try db.cachedStatement(
             sql: """
                 INSERT INTO orders(amazon_order_id, source_id, marketplace_id, fulfillment_channel, amazon_status, visible,
-                                   purchase_date, commerce_order_number, record, updated_at)
-                VALUES (?,?,?,?,?,?,?,?,?,?)
+                                   purchase_date, commerce_order_number, record, updated_at, revision)
+                VALUES (?,?,?,?,?,?,?,?,?,?,?)
                 ON CONFLICT(amazon_order_id) DO UPDATE SET amazon_status = excluded.amazon_status, visible = excluded.visible,
-                    commerce_order_number = excluded.commerce_order_number, record = excluded.record, updated_at = excluded.updated_at
-                """,
+                    commerce_order_number = excluded.commerce_order_number, record = excluded.record,
+                    updated_at = excluded.updated_at, revision = excluded.revision
+                """
+        ).execute(
             arguments: [
                 record.amazonOrderID.rawValue, record.sourceID, record.order.marketplaceID.rawValue,
                 record.order.fulfillmentChannel.rawValue, record.order.status.rawValue, record.visible,
                 record.order.purchaseDate.timeIntervalSince1970, record.commerceOrderNumber?.rawValue,
-                try Coding.encode(record), now.timeIntervalSince1970,
+                try Coding.encode(record), now.timeIntervalSince1970, revision,
             ])
+        // Cached before the commit: if this write is rolled back, its revision never matches the file.
+        database.records.put(record, revision: revision)
         for event in decision.events {
-            try db.execute(
-                sql: "INSERT INTO order_events(amazon_order_id, at, kind, message) VALUES (?,?,?,?)",
-                arguments: [event.amazonOrderID.rawValue, event.at.timeIntervalSince1970, event.kind.rawValue, event.message])
+            try db.cachedStatement(
+                sql: "INSERT INTO order_events(amazon_order_id, at, kind, message) VALUES (?,?,?,?)"
+            ).execute(arguments: [event.amazonOrderID.rawValue, event.at.timeIntervalSince1970, event.kind.rawValue, event.message])
         }
         var enqueued = 0
         for effect in decision.effects {
-            try db.execute(
+            try db.cachedStatement(
                 sql: """
                     INSERT INTO jobs(amazon_order_id, effect, effect_name, idempotency_key, ordered, status, next_attempt_at,
                                      created_at, updated_at)
                     VALUES (?,?,?,?,?,'pending',?,?,?) ON CONFLICT(idempotency_key) DO NOTHING
-                    """,
-                arguments: [
+                    """
+            ).execute(arguments: [
                     record.amazonOrderID.rawValue, try Coding.encode(effect), effect.name,
                     effect.idempotencyKey(for: record.amazonOrderID), effect.isOrdered, now.timeIntervalSince1970,
                     now.timeIntervalSince1970, now.timeIntervalSince1970,

@@ -12,7 +12,7 @@ public struct SQLiteCommerceBackend: CommerceBackend {
     public init(database: SQLiteDatabase) { self.database = database }
 
     public func createOrder(_ draft: CommerceOrderDraft) async throws -> CommerceOrder {
-        try await pool.write { db in
+        try await database.write { db in
             if let existing = try Self.order(amazonOrderID: draft.amazonOrderID, db) { return existing }
             let number: CommerceOrderNumber
             if let requested = draft.requestedNumber {
@@ -55,7 +55,7 @@ public struct SQLiteCommerceBackend: CommerceBackend {
     }
 
     public func recordShipment(_ shipmentID: ShipmentID, quantities: [OrderItemID: Int], on number: CommerceOrderNumber) async throws {
-        try await pool.write { db in
+        try await database.write { db in
             try db.execute(sql: "INSERT OR IGNORE INTO commerce_shipments(shipment_id, number) VALUES (?,?)",
                            arguments: [shipmentID.rawValue, number.rawValue])
             guard db.changesCount == 1 else { return }  // recorded before
@@ -73,7 +73,7 @@ public struct SQLiteCommerceBackend: CommerceBackend {
     }
 
     public func createCustomer(_ draft: CustomerDraft) async throws -> Customer {
-        try await pool.write { db in
+        try await database.write { db in
             if let existing = try Self.customer(email: draft.email, db) { return existing }
             let id = CustomerID("C\(String(format: "%07d", try SQLiteDatabase.next("customer", in: db)))")
             let customer = Customer(id: id, email: draft.email, name: draft.name, createdAt: Date())
@@ -93,7 +93,7 @@ public struct SQLiteCommerceBackend: CommerceBackend {
     }
 
     private func modify(_ number: CommerceOrderNumber, _ change: @escaping @Sendable (inout CommerceOrder) -> Void) async throws {
-        try await pool.write { db in
+        try await database.write { db in
             var order = try Self.order(number: number, db)
             change(&order)
             try Self.save(order, db)

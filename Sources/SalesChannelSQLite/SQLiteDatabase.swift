@@ -8,6 +8,8 @@ import SalesChannel
 /// commerce order live in the same file.
 public final class SQLiteDatabase: Sendable {
     let pool: DatabasePool
+    let group: GroupCommit
+    let records = RecordCache()
     public let path: String
 
     /// Opens (creating if needed) and migrates the database at `path`.
@@ -19,7 +21,14 @@ public final class SQLiteDatabase: Sendable {
         }
         self.path = path
         self.pool = try DatabasePool(path: path, configuration: configuration)
+        self.group = GroupCommit(pool: pool)
         try Self.migrator.migrate(pool)
+    }
+
+    /// One atomic write, committed together with the writes that arrive while the previous
+    /// transaction is written (see ``GroupCommit``).
+    func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        try await group.write(body)
     }
 
     /// The schema, one migration per version; applied migrations are never edited.
@@ -106,6 +115,9 @@ public final class SQLiteDatabase: Sendable {
                     value INTEGER NOT NULL
                 );
                 """)
+        }
+        migrator.registerMigration("v2 record revisions") { db in
+            try db.execute(sql: "ALTER TABLE orders ADD COLUMN revision INTEGER NOT NULL DEFAULT 0")
         }
         return migrator
     }

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import ServiceLifecycle
+import Synchronization
 
 /// Runs the outbox: claims due jobs, executes their effects with their idempotency keys, folds
 /// outcomes into the records, retries failures with exponential backoff and full jitter, and
@@ -86,30 +87,60 @@ public struct EffectRunner: Sendable {
 
     /// Runs jobs until none is due or waiting for a retry; dead-lettered jobs are left.
     public func drain() async throws {
-        while !Task.isCancelled {
-            if try await runBatch() > 0 { continue }
-            guard let due = try await composition.store.nextDueJob() else { return }
-            await pause(seconds: min(max(due.timeIntervalSinceNow, 0.01), composition.tuning.idleInterval))
+        try await lanes { busy in
+            while !Task.isCancelled {
+                if try await busy.running({ try await runBatch() }) > 0 { continue }
+                // Another lane's jobs may still enqueue follow-ups: look again shortly.
+                if busy.count > 0 { await pause(seconds: 0.005); continue }
+                guard let due = try await composition.store.nextDueJob() else { return }
+                await pause(seconds: min(max(due.timeIntervalSinceNow, 0.005), composition.tuning.idleInterval))
+            }
         }
     }
 
     /// Runs for ever, until graceful shutdown.
     public func run() async throws {
-        var failures = 0
-        while !Task.isShuttingDownGracefully && !Task.isCancelled {
-            do {
-                if try await runBatch() > 0 { failures = 0; continue }
-                failures = 0
-                let due = try await composition.store.nextDueJob()
-                let wait = due.map { min(max($0.timeIntervalSinceNow, 0.01), composition.tuning.idleInterval) }
-                await pause(seconds: wait ?? composition.tuning.idleInterval)
-            } catch {
-                failures += 1
-                logger.error("outbox runner failed; retrying", metadata: ["error": "\(error)"])
-                await pause(seconds: composition.retry.delay(afterAttempt: failures, unit: Double.random(in: 0.5..<1)))
+        try await lanes { busy in
+            var failures = 0
+            while !Task.isShuttingDownGracefully && !Task.isCancelled {
+                do {
+                    let ran = try await busy.running { try await runBatch() }
+                    failures = 0
+                    if ran > 0 { continue }
+                    if busy.count > 0 { await pause(seconds: 0.005); continue }
+                    let due = try await composition.store.nextDueJob()
+                    let wait = due.map { min(max($0.timeIntervalSinceNow, 0.005), composition.tuning.idleInterval) }
+                    await pause(seconds: wait ?? composition.tuning.idleInterval)
+                } catch {
+                    failures += 1
+                    logger.error("outbox runner failed; retrying", metadata: ["error": "\(error)"])
+                    await pause(seconds: composition.retry.delay(afterAttempt: failures, unit: Double.random(in: 0.5..<1)))
+                }
             }
         }
     }
 
+    /// Runs `body` in ``Composition/Tuning/lanes`` concurrent loops sharing one count of lanes
+    /// with a batch in flight; returns when every loop has.
+    private func lanes(_ body: @escaping @Sendable (BusyLanes) async throws -> Void) async throws {
+        let busy = BusyLanes()
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for _ in 0..<composition.tuning.lanes { group.addTask { try await body(busy) } }
+            try await group.waitForAll()
+        }
+    }
+
     public var service: OrderSync.Service { OrderSync.Service(name: "outbox runner", body: run) }
+}
+
+/// How many of the runner's lanes have a batch in flight.
+final class BusyLanes: Sendable {
+    private let value = Atomic<Int>(0)
+    var count: Int { value.load(ordering: .acquiring) }
+
+    func running<T>(_ body: () async throws -> T) async rethrows -> T {
+        value.add(1, ordering: .acquiringAndReleasing)
+        defer { value.subtract(1, ordering: .acquiringAndReleasing) }
+        return try await body()
+    }
 }

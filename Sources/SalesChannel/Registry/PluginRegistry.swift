@@ -97,6 +97,7 @@ public struct PluginRegistry: Sendable {
             pollInterval: try runner.double("pollIntervalSeconds", default: 60, in: 0.01...86400),
             idleInterval: try runner.double("idleIntervalSeconds", default: 1, in: 0.01...3600),
             batchSize: try runner.int("batchSize", default: 16, in: 1...1000),
+            lanes: try runner.int("lanes", default: 4, in: 1...64),
             lease: try runner.double("leaseSeconds", default: 30, in: 0.5...86400))
 
         try root.checkNoUnknownKeys()
