@@ -15,6 +15,10 @@ public struct AmazonOrderSource: OrderSource {
     public let marketplaceIDs: [String]
     /// `MERCHANT` (MFN) or `AMAZON` (FBA).
     public let fulfilledBy: String
+    /// The fulfilment statuses asked for; empty asks for every status. An FBA source asks only
+    /// for `SHIPPED` orders (the only ones the workflow imports), so it never spends calls on
+    /// orders Amazon has not shipped yet: they are fetched once, when they have shipped.
+    public var fulfillmentStatuses: [FulfillmentStatus]
     public var overlap: TimeInterval
     /// How far back the first window reaches.
     public var initialLookback: TimeInterval
@@ -35,6 +39,7 @@ public struct AmazonOrderSource: OrderSource {
         self.sellerID = sellerID
         self.marketplaceIDs = marketplaceIDs
         self.fulfilledBy = fulfilledBy
+        self.fulfillmentStatuses = fulfilledBy == "AMAZON" ? [.shipped] : []
         self.overlap = overlap
         self.initialLookback = initialLookback
     }
@@ -59,14 +64,15 @@ public struct AmazonOrderSource: OrderSource {
         let response: SearchOrdersResponse
         do {
             response = try await client.searchOrders(SearchOrdersQuery(
-                lastUpdatedAfter: position.after, lastUpdatedBefore: Date(), marketplaceIds: marketplaceIDs,
-                fulfilledBy: fulfilledBy, maxResultsPerPage: pageSize, paginationToken: position.token))
+                lastUpdatedAfter: position.after, lastUpdatedBefore: Date(), fulfillmentStatuses: fulfillmentStatuses,
+                marketplaceIds: marketplaceIDs, fulfilledBy: fulfilledBy, maxResultsPerPage: pageSize,
+                paginationToken: position.token))
         } catch let error as SellingPartnerError where error.code == .invalidInput && position.token != nil {
             // An expired page token (24 h): ask for the window again from its start.
             position.token = nil
             response = try await client.searchOrders(SearchOrdersQuery(
-                lastUpdatedAfter: position.after, lastUpdatedBefore: Date(), marketplaceIds: marketplaceIDs, fulfilledBy: fulfilledBy,
-                maxResultsPerPage: pageSize))
+                lastUpdatedAfter: position.after, lastUpdatedBefore: Date(), fulfillmentStatuses: fulfillmentStatuses,
+                marketplaceIds: marketplaceIDs, fulfilledBy: fulfilledBy, maxResultsPerPage: pageSize))
         }
         let orders = response.orders.map { AmazonOrderMapping.channelOrder($0, sellerID: sellerID) }
         let quarantined = response.undecodable.map {
