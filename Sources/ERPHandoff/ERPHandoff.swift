@@ -1,10 +1,14 @@
 import Foundation
+import RequestSigning
 import SalesChannel
 
 /// The shipped ERP handoff sinks, by the names a deployment file uses.
 public enum ERPHandoff {
-    /// Registers `file-drop`.
+    /// Registers `file-drop` and `webhook`.
     public static func register(in registry: inout PluginRegistry) {
+        registry.registerSink(WebhookSink.descriptor) { section, _ in
+            try WebhookSink(delivery: try webhookDelivery(section))
+        }
         registry.registerSink(FileDropSink.descriptor) { section, context in
             let directory = context.resolve(try section.string("directory") ?? "handoffs")
             if context.isCheckOnly { return FileDropSink(unopened: directory) }
@@ -13,4 +17,21 @@ public enum ERPHandoff {
             }
         }
     }
+}
+
+/// Reads `url`, `secret`, `previousSecret` (while rotating) and `timeoutSeconds` from a webhook
+/// plugin's section.
+public func webhookDelivery(_ section: ConfigSection) throws -> WebhookDelivery {
+    let text = try section.requiredString("url")
+    guard let url = URL(string: text), let scheme = url.scheme?.lowercased(), ["http", "https"].contains(scheme), url.host != nil else {
+        throw DeploymentError(file: section.file, key: section.keyPath("url"), problem: "`\(text)` is not an http(s) URL")
+    }
+    // While rotating, both secrets sign: receivers holding either one keep verifying.
+    let secrets = [try section.requiredSecret("secret").value] + [try section.secret("previousSecret")?.value].compactMap { $0 }
+    let signer: WebhookSigner
+    do { signer = try WebhookSigner(secrets: secrets) } catch {
+        throw DeploymentError(file: section.file, key: section.keyPath("secret"), problem: "\(error)")
+    }
+    let timeout = try section.double("timeoutSeconds", default: 30, in: 0.1...600)
+    return WebhookDelivery(url: url, signer: signer, timeout: timeout)
 }

@@ -18,11 +18,11 @@ public struct FileDropSink: ShipmentSink {
     init(unopened directory: URL) { self.directory = directory }
 
     public func handOff(_ document: HandoffDocument, idempotencyKey: String) async throws -> String? {
-        try write(Envelope(type: "order", idempotencyKey: idempotencyKey, order: document), key: idempotencyKey)
+        try write(HandoffEnvelope(type: .order, idempotencyKey: idempotencyKey, order: document), key: idempotencyKey)
     }
 
     public func cancel(_ document: HandoffDocument, idempotencyKey: String) async throws {
-        _ = try write(Envelope(type: "cancellation", idempotencyKey: idempotencyKey, order: document), key: idempotencyKey)
+        _ = try write(HandoffEnvelope(type: .cancellation, idempotencyKey: idempotencyKey, order: document), key: idempotencyKey)
     }
 
     /// The file a delivery with this idempotency key is written to.
@@ -31,13 +31,10 @@ public struct FileDropSink: ShipmentSink {
         return directory.appendingPathComponent(safe + ".json")
     }
 
-    private func write(_ envelope: Envelope, key: String) throws -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        encoder.dateEncodingStrategy = .iso8601
+    private func write(_ envelope: HandoffEnvelope, key: String) throws -> String {
         let target = fileURL(forKey: key)
         let temporary = directory.appendingPathComponent(".\(UUID().uuidString).tmp")
-        let data = try encoder.encode(envelope)
+        let data = try envelope.json(pretty: true)
         guard FileManager.default.createFile(atPath: temporary.path, contents: data) else {
             throw FileDropError("cannot write into \(directory.path)")
         }
@@ -49,14 +46,6 @@ public struct FileDropSink: ShipmentSink {
             throw FileDropError("cannot move the handoff file into place at \(target.path) (errno \(errno))")
         }
         return target.lastPathComponent
-    }
-
-    /// What one file holds.
-    public struct Envelope: Codable, Sendable {
-        /// `order` or `cancellation`.
-        public var type: String
-        public var idempotencyKey: String
-        public var order: HandoffDocument
     }
 
     public static let descriptor = PluginDescriptor(

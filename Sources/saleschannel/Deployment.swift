@@ -7,6 +7,7 @@ import CustomerPolicies
 import ERPHandoff
 import Foundation
 import Logging
+import Notifiers
 import SalesChannel
 import SalesChannelSQLite
 import SalesChannelTesting
@@ -23,6 +24,7 @@ enum StandardPlugins {
         ScriptedOrderSource.register(in: &registry)
         CustomerPolicies.register(in: &registry)
         ERPHandoff.register(in: &registry)
+        Notifiers.register(in: &registry)
         registry.registerNotifier(LogNotifier.descriptor) { _, context in
             var logger = context.logger
             logger.logLevel = .info

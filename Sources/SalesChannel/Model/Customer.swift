@@ -52,4 +52,35 @@ public enum CustomerAssignment: Hashable, Codable, Sendable {
         if case .account(let id) = self { return id }
         return nil
     }
+
+    // Encoded as `{"kind":"guest"}` or `{"kind":"account","customerID":"C0000001"}` (the shape
+    // the handoff schema documents). Records written before 1.0 used Swift's synthesized shape
+    // (`{"guest":{}}`, `{"account":{"_0":"…"}}`), which is still read.
+    enum CodingKeys: String, CodingKey { case kind, customerID, guest, account }
+    enum LegacyKeys: String, CodingKey { case _0 }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        if let kind = try container.decodeIfPresent(String.self, forKey: .kind) {
+            switch kind {
+            case "guest": self = .guest
+            case "account": self = .account(try container.decode(CustomerID.self, forKey: .customerID))
+            default:
+                throw DecodingError.dataCorruptedError(forKey: .kind, in: container, debugDescription: "unknown customer kind \(kind)")
+            }
+        } else if container.contains(.account) {
+            let legacy = try container.nestedContainer(keyedBy: LegacyKeys.self, forKey: .account)
+            self = .account(try legacy.decode(CustomerID.self, forKey: ._0))
+        } else if container.contains(.guest) {
+            self = .guest
+        } else {
+            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "no customer kind"))
+        }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(kind, forKey: .kind)
+        if let customerID { try container.encode(customerID, forKey: .customerID) }
+    }
 }

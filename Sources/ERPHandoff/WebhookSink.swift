@@ -1,0 +1,51 @@
+import Foundation
+import RequestSigning
+import SalesChannel
+
+/// A ``ShipmentSink`` that POSTs each order (and each cancellation) to an ERP's URL as a
+/// ``HandoffEnvelope``, signed (`SalesChannel-Signature`) and with an `Idempotency-Key` header
+/// the ERP uses to ignore repeats.
+///
+/// A 2xx answer delivers; 408, 429, 5xx, timeouts and connection failures are retried by the
+/// outbox with backoff; any other answer is a refusal, recorded with the ERP's answer and not
+/// retried (fix the cause, then `saleschannel jobs retry`). A 2xx body of the form
+/// `{"reference": "…"}` is kept as the ERP's reference for the order.
+public struct WebhookSink: ShipmentSink {
+    public let delivery: WebhookDelivery
+
+    public init(delivery: WebhookDelivery) { self.delivery = delivery }
+
+    public func handOff(_ document: HandoffDocument, idempotencyKey: String) async throws -> String? {
+        let answer = try await send(HandoffEnvelope(type: .order, idempotencyKey: idempotencyKey, order: document))
+        struct Reference: Decodable { var reference: String? }
+        return (try? JSONDecoder().decode(Reference.self, from: Data(answer.body.utf8)))?.reference
+    }
+
+    public func cancel(_ document: HandoffDocument, idempotencyKey: String) async throws {
+        _ = try await send(HandoffEnvelope(type: .cancellation, idempotencyKey: idempotencyKey, order: document))
+    }
+
+    private func send(_ envelope: HandoffEnvelope) async throws -> WebhookDelivery.Answer {
+        do {
+            return try await delivery.post(Array(try envelope.json()), idempotencyKey: envelope.idempotencyKey, event: envelope.event)
+        } catch let error as WebhookDeliveryError where !error.isRetryable {
+            throw ERPRefusal(error: error)
+        }
+    }
+
+    public static let descriptor = PluginDescriptor(
+        name: "webhook", kind: .sink, summary: "POSTs each order as signed JSON to an ERP's URL (retries 408/429/5xx)",
+        keys: [
+            .init("name", "string", default: "webhook", "Name of this sink (several sinks need distinct names)"),
+            .init("url", "http(s) URL", "Where orders are POSTed"),
+            .init("secret", "secret", "Signing secret, written ${ENV_VAR}", secret: true),
+            .init("previousSecret", "secret", "While rotating: the old secret, also signed with so receivers holding it keep verifying", secret: true),
+            .init("timeoutSeconds", "number", default: "30", "How long one delivery may take before it is retried"),
+        ])
+}
+
+/// The ERP refused a delivery for good (a 4xx other than 408 and 429): recorded, not retried.
+public struct ERPRefusal: Error, PermanentFailure, CustomStringConvertible {
+    public var error: WebhookDeliveryError
+    public var description: String { "the ERP refused the delivery: \(error)" }
+}

@@ -1,0 +1,93 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import NIOHTTP1
+
+/// POSTs JSON to a receiver with a ``WebhookSigner`` signature and an idempotency key, and sorts
+/// the answer into delivered, worth retrying, or refused.
+///
+/// Headers sent: `Content-Type: application/json`, `SalesChannel-Signature` (see
+/// docs/webhook-signatures.md), `Idempotency-Key` (the same on every retry of one delivery) and
+/// `SalesChannel-Event` (what the body is). A 2xx answer is delivered; 408, 429, 5xx, timeouts and
+/// connection failures are worth retrying; any other answer is a refusal, kept with the first
+/// 1,000 characters of the receiver's body. The URL's query is never repeated in errors (it may
+/// carry a token).
+public struct WebhookDelivery: Sendable {
+    public let url: URL
+    public let signer: WebhookSigner
+    public var timeout: TimeInterval
+    public let http: HTTPClient
+
+    /// The HTTP client webhook deliveries share unless given another.
+    public static let sharedHTTPClient = HTTPClient(eventLoopGroupProvider: .singleton)
+
+    public init(url: URL, signer: WebhookSigner, timeout: TimeInterval = 30, http: HTTPClient = WebhookDelivery.sharedHTTPClient) {
+        self.url = url
+        self.signer = signer
+        self.timeout = timeout
+        self.http = http
+    }
+
+    /// What a receiver said to a delivered request.
+    public struct Answer: Sendable {
+        public var status: Int
+        public var body: String
+    }
+
+    /// Delivers `body`. - Returns: the receiver's 2xx answer. - Throws: ``WebhookDeliveryError``.
+    public func post(_ body: [UInt8], idempotencyKey: String, event: String, at date: Date = Date()) async throws -> Answer {
+        var request = HTTPClientRequest(url: url.absoluteString)
+        request.method = .POST
+        request.headers.add(name: "Content-Type", value: "application/json")
+        request.headers.add(name: "User-Agent", value: "SalesChannel/1.0 (Language=Swift)")
+        request.headers.add(name: WebhookSignature.headerName, value: signer.headerValue(for: body, at: date))
+        request.headers.add(name: "Idempotency-Key", value: idempotencyKey)
+        request.headers.add(name: "SalesChannel-Event", value: event)
+        request.body = .bytes(ByteBuffer(bytes: body))
+        let where_ = "\(url.scheme ?? "http")://\(url.host ?? "?")\(url.port.map { ":\($0)" } ?? "")\(url.path)"
+        let response: HTTPClientResponse
+        let text: String
+        do {
+            response = try await http.execute(request, timeout: .milliseconds(Int64(timeout * 1000)))
+            let buffer = try await response.body.collect(upTo: 64 * 1024)
+            text = String(buffer: buffer)
+        } catch {
+            throw WebhookDeliveryError(kind: .unavailable, status: nil, body: "", target: where_, cause: "\(error)")
+        }
+        let status = Int(response.status.code)
+        switch status {
+        case 200..<300:
+            return Answer(status: status, body: text)
+        case 408, 429, 500..<600:
+            throw WebhookDeliveryError(kind: .unavailable, status: status, body: String(text.prefix(1_000)), target: where_, cause: nil)
+        default:
+            throw WebhookDeliveryError(kind: .refused, status: status, body: String(text.prefix(1_000)), target: where_, cause: nil)
+        }
+    }
+}
+
+/// A webhook delivery that did not succeed.
+public struct WebhookDeliveryError: Error, Hashable, Sendable, CustomStringConvertible {
+    public enum Kind: String, Hashable, Sendable {
+        /// Timeouts, connection failures, 408, 429 and 5xx: try again later.
+        case unavailable
+        /// Any other non-2xx answer: the receiver will not take this body as it is.
+        case refused
+    }
+
+    public var kind: Kind
+    public var status: Int?
+    /// The start of the receiver's answer.
+    public var body: String
+    /// Scheme, host, port and path of the receiver (no query).
+    public var target: String
+    public var cause: String?
+
+    public var isRetryable: Bool { kind == .unavailable }
+
+    public var description: String {
+        let answer = status.map { "answered \($0)" } ?? "could not be reached (\(cause ?? "no answer"))"
+        let said = body.isEmpty ? "" : ": \(body)"
+        return "\(target) \(answer)\(said)"
+    }
+}
