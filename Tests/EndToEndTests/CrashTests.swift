@@ -105,8 +105,8 @@ struct CrashTests {
         #expect(handoffFiles.subtracting(expectedFiles).sorted().prefix(5) == [], "handoffs that should not exist")
         #expect(expectedFiles.subtracting(handoffFiles).sorted().prefix(5) == [], "handoffs missing")
         for file in handoffFiles.prefix(50) {
-            let envelope = try JSONDecoder.iso.decode(FileDropSink.Envelope.self, from: Data(contentsOf: sink.directory.appendingPathComponent(file)))
-            #expect(envelope.type == "order" && expectedHandoffs.contains(envelope.order.amazonOrderID.rawValue))
+            let envelope = try HandoffEnvelope.decode(Data(contentsOf: sink.directory.appendingPathComponent(file)))
+            #expect(envelope.type == .order && expectedHandoffs.contains(envelope.order.amazonOrderID.rawValue))
         }
         print("crash test: \(Self.orders) scripted orders, \(Self.kills) SIGKILLs (\(killedMidWork) while running), \(expectedCommerce.count) commerce orders, \(handoffFiles.count) handoffs, \(String(format: "%.1f", elapsed)) s")
         #expect(killedMidWork >= 20)
