@@ -20,10 +20,13 @@ let package = Package(
         .library(name: "RequestSigning", targets: ["RequestSigning"]),
         .library(name: "AmazonSellingPartner", targets: ["AmazonSellingPartner"]),
         .library(name: "AmazonSandbox", targets: ["AmazonSandbox"]),
+        .library(name: "AmazonChannel", targets: ["AmazonChannel"]),
         .library(name: "AmazonMFN", targets: ["AmazonMFN"]),
         .library(name: "AmazonFBA", targets: ["AmazonFBA"]),
         .library(name: "SalesChannelTesting", targets: ["SalesChannelTesting"]),
         .executable(name: "saleschannel", targets: ["saleschannel"]),
+        .plugin(name: "scaffold-sink", targets: ["ScaffoldSink"]),
+        .plugin(name: "check-deployment", targets: ["CheckDeployment"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -146,9 +149,23 @@ let package = Package(
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),
+        .plugin(
+            name: "ScaffoldSink",
+            capability: .command(
+                intent: .custom(verb: "scaffold-sink", description: "Create a package with a ShipmentSink target and its conformance test"),
+                permissions: [.writeToPackageDirectory(reason: "writes the new sink package into this package's folder")]),
+            path: "Plugins/ScaffoldSink"
+        ),
+        .plugin(
+            name: "CheckDeployment",
+            capability: .command(
+                intent: .custom(verb: "check-deployment", description: "Validate deployment files against the registered plugins")),
+            dependencies: ["saleschannel"],
+            path: "Plugins/CheckDeployment"
+        ),
     ]
 )
 
-for target in package.targets where target.type != .system {
+for target in package.targets where target.type != .system && target.type != .plugin {
     target.swiftSettings = (target.swiftSettings ?? []) + strictSettings
 }

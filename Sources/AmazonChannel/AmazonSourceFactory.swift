@@ -1,6 +1,7 @@
 import AmazonSellingPartner
 import AsyncHTTPClient
 import Foundation
+import Logging
 import SalesChannel
 import Synchronization
 
@@ -111,15 +112,58 @@ public enum AmazonSourceFactory {
         let sweepEvery = try section.double("reconcileEveryMinutes", default: 60, in: 0...(24 * 60 * 30)) * 60
         let sweepSpan = try section.double("reconcileHours", default: 24, in: 0...(24 * 60)) * 3600
         let lookback = try section.double("initialLookbackHours", default: 72, in: 0...(24 * 730)) * 3600
-        let id = try section.string("id") ?? "\(plugin)/\(sellerID)/\(marketplaces.joined(separator: ","))"
-        let tokens = LWATokenProvider(credentials: credentials, endpoint: lwa, http: http)
-        let client = SellingPartnerClient(
-            configuration: .init(region: region, endpoint: endpoint, sellingPartnerID: sellerID, minimumBeforeLag: beforeLag), tokens: tokens, http: http,
-            limiter: limiter(sellerID: sellerID, region: region, rateScale: rateScale), logger: context.logger)
-        var source = AmazonOrderSource(id: id, client: client, sellerID: SellerID(sellerID), marketplaceIDs: marketplaces, fulfilledBy: fulfilledBy,
-                                       overlap: overlap, initialLookback: lookback)
+        var account = AmazonAccount(
+            sellerID: sellerID, marketplaceIDs: marketplaces, credentials: credentials, region: region, endpoint: endpoint,
+            lwaEndpoint: lwa)
+        account.rateScale = rateScale
+        account.beforeLag = beforeLag
+        var source = self.source(
+            account, fulfilledBy: fulfilledBy, id: try section.string("id") ?? "\(plugin)/\(sellerID)/\(marketplaces.joined(separator: ","))",
+            logger: context.logger)
+        source.overlap = overlap
+        source.initialLookback = lookback
         source.sweepInterval = sweepEvery > 0 ? sweepEvery : nil
         source.sweepSpan = sweepSpan
         return source
+    }
+
+    /// A source over `account`, composed in code (what the plugins build from a deployment file).
+    /// Sources of the same seller and region share one rate limiter, as they share Amazon's buckets.
+    public static func source(_ account: AmazonAccount, fulfilledBy: String, id: String, logger: Logger) -> AmazonOrderSource {
+        let tokens = LWATokenProvider(credentials: account.credentials, endpoint: account.lwaEndpoint, http: http)
+        let client = SellingPartnerClient(
+            configuration: .init(region: account.region, endpoint: account.endpoint, sellingPartnerID: account.sellerID,
+                                 minimumBeforeLag: account.beforeLag),
+            tokens: tokens, http: http,
+            limiter: limiter(sellerID: account.sellerID, region: account.region, rateScale: account.rateScale), logger: logger)
+        return AmazonOrderSource(
+            id: id, client: client, sellerID: SellerID(account.sellerID), marketplaceIDs: account.marketplaceIDs, fulfilledBy: fulfilledBy)
+    }
+}
+
+/// One seller account in one SP-API region, for composing Amazon sources in code.
+public struct AmazonAccount: Sendable {
+    public var sellerID: String
+    public var marketplaceIDs: [String]
+    public var credentials: LWACredentials
+    public var region: Region
+    /// The SP-API endpoint; `nil` uses the region's.
+    public var endpoint: String?
+    public var lwaEndpoint: String
+    /// Multiplies Amazon's rate limits (only for a time-scaled sandbox).
+    public var rateScale: Double = 1
+    /// How far behind now each window ends (Amazon requires at least 120 seconds).
+    public var beforeLag: Double = 125
+
+    public init(
+        sellerID: String, marketplaceIDs: [String], credentials: LWACredentials, region: Region, endpoint: String? = nil,
+        lwaEndpoint: String = "https://api.amazon.com/auth/o2/token"
+    ) {
+        self.sellerID = sellerID
+        self.marketplaceIDs = marketplaceIDs
+        self.credentials = credentials
+        self.region = region
+        self.endpoint = endpoint
+        self.lwaEndpoint = lwaEndpoint
     }
 }

@@ -1,4 +1,5 @@
 import AmazonChannel
+import Logging
 import SalesChannel
 
 /// The `amazon-fba` source: orders Amazon fulfils. Only those are asked for; the workflow creates
@@ -12,5 +13,11 @@ public enum AmazonFBA {
         registry.registerSource(descriptor) { section, context in
             try AmazonSourceFactory.make(section, context: context, plugin: "amazon-fba", fulfilledBy: "AMAZON", sandbox: sandbox)
         }
+    }
+
+    /// A source composed in code (a host app's alternative to a deployment file).
+    public static func source(_ account: AmazonAccount, id: String? = nil, logger: Logger) -> AmazonOrderSource {
+        AmazonSourceFactory.source(
+            account, fulfilledBy: "AMAZON", id: id ?? "amazon-fba/\(account.sellerID)/\(account.marketplaceIDs.joined(separator: ","))", logger: logger)
     }
 }

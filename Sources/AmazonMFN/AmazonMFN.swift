@@ -1,4 +1,5 @@
 import AmazonChannel
+import Logging
 import SalesChannel
 
 /// The `amazon-mfn` source: merchant-fulfilled Amazon orders in every status (Pending kept hidden
@@ -12,5 +13,11 @@ public enum AmazonMFN {
         registry.registerSource(descriptor) { section, context in
             try AmazonSourceFactory.make(section, context: context, plugin: "amazon-mfn", fulfilledBy: "MERCHANT", sandbox: sandbox)
         }
+    }
+
+    /// A source composed in code (a host app's alternative to a deployment file).
+    public static func source(_ account: AmazonAccount, id: String? = nil, logger: Logger) -> AmazonOrderSource {
+        AmazonSourceFactory.source(
+            account, fulfilledBy: "MERCHANT", id: id ?? "amazon-mfn/\(account.sellerID)/\(account.marketplaceIDs.joined(separator: ","))", logger: logger)
     }
 }

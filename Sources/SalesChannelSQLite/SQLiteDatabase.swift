@@ -22,6 +22,9 @@ public final class SQLiteDatabase: Sendable {
         self.path = path
         self.pool = try DatabasePool(path: path, configuration: configuration)
         self.group = GroupCommit(pool: pool)
+        if try pool.read({ try Self.migrator.hasBeenSuperseded($0) }) {
+            throw StoreError(.schemaTooNew, "\(path) was written by a newer version of SalesChannel; use that version (nothing was changed)")
+        }
         try Self.migrator.migrate(pool)
     }
 

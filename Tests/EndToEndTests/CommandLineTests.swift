@@ -87,3 +87,16 @@ struct CommandLineTests {
         #expect(plugins.stdout.contains("sqlite") && plugins.stdout.contains("file-drop") && plugins.stdout.contains("orderNumberSource"))
     }
 }
+
+/// The ready deployment files in Examples/deployments are valid as shipped.
+struct ExampleDeploymentTests {
+    @Test(arguments: ["sandbox.yaml", "amazon-account.yaml", "mfn-fba-multi-marketplace.yaml"])
+    func exampleDeploymentIsValid(file: String) throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let path = root.appendingPathComponent("Examples/deployments/\(file)").path
+        let secrets = ["AMAZON_SELLER_ID", "LWA_CLIENT_ID", "LWA_CLIENT_SECRET", "LWA_REFRESH_TOKEN", "ERP_WEBHOOK_SECRET", "ALERTS_WEBHOOK_SECRET"]
+        let result = try CLI.inTemporaryFolder().run(
+            ["config", "check", path], environment: Dictionary(uniqueKeysWithValues: secrets.map { ($0, "example-\($0)") }))
+        #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
+    }
+}

@@ -101,3 +101,13 @@ struct SQLiteWriteTests {
         }
     }
 }
+
+struct SQLiteSchemaTests {
+    @Test func aDatabaseFromANewerVersionIsRefusedUntouched() throws {
+        let database = try SQLiteConformanceTests.freshDatabase()
+        try database.pool.write { db in
+            try db.execute(sql: "INSERT INTO grdb_migrations(identifier) VALUES ('v99 from the future')")
+        }
+        #expect(throws: StoreError.self) { try SQLiteDatabase(path: database.path) }
+    }
+}
