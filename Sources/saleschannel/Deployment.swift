@@ -71,7 +71,8 @@ struct DeploymentOptions: ParsableArguments {
     }
 
     /// The `sandbox:` section, if the deployment starts an in-process Amazon sandbox.
-    func sandboxConfiguration(_ root: ConfigSection, directory: URL) throws -> SandboxConfiguration? {
+    /// With `keepClock: false` (validating only) the scenario clock file is neither read nor written.
+    func sandboxConfiguration(_ root: ConfigSection, directory: URL, keepClock: Bool = true) throws -> SandboxConfiguration? {
         guard root.contains("sandbox") else { return nil }
         let section = try root.section("sandbox")
         var configuration = SandboxConfiguration()
@@ -85,6 +86,7 @@ struct DeploymentOptions: ParsableArguments {
         }
         // The scenario keeps its time zero across runs, so the orders keep their timestamps.
         let startFile = directory.appendingPathComponent(try section.string("startFile") ?? ".saleschannel-sandbox-start")
+        guard keepClock else { return configuration }
         if let text = try? String(contentsOf: startFile, encoding: .utf8), let seconds = Double(text.trimmingCharacters(in: .whitespacesAndNewlines)) {
             configuration.start = Date(timeIntervalSince1970: seconds)
         } else {
@@ -100,7 +102,7 @@ struct DeploymentOptions: ParsableArguments {
         let environment = ProcessInfo.processInfo.environment
         let (root, directory) = try load()
         var link = sandbox
-        if let configuration = try sandboxConfiguration(root, directory: directory), link == nil {
+        if let configuration = try sandboxConfiguration(root, directory: directory, keepClock: !checkOnly), link == nil {
             // Commands that do not talk to Amazon (orders, ship, jobs) only need the sources built.
             link = Self.link(configuration, endpoint: "http://127.0.0.1:0")
         }
