@@ -143,7 +143,8 @@ let package = Package(
         .testTarget(
             name: "EndToEndTests",
             dependencies: [
-                "SalesChannel", "SalesChannelSQLite", "SalesChannelTesting", "saleschannel", "ERPHandoff", "AmazonSellingPartner", "AmazonChannel", "AmazonSandbox",
+                "SalesChannel", "SalesChannelSQLite", "SalesChannelTesting", "saleschannel", "ERPHandoff", "RequestSigning",
+                "AmazonSellingPartner", "AmazonChannel", "AmazonSandbox",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOFoundationCompat", package: "swift-nio"),
                 .product(name: "GRDB", package: "GRDB.swift"),

@@ -7,8 +7,7 @@ import PackagePlugin
 @main
 struct CheckDeployment: CommandPlugin {
     func performCommand(context: PluginContext, arguments: [String]) async throws {
-        var extractor = ArgumentExtractor(arguments)
-        let files = extractor.remainingArguments
+        let files = ArgumentExtractor(arguments).remainingArguments
         guard !files.isEmpty else {
             Diagnostics.error("usage: swift package check-deployment DEPLOYMENT.yaml [MORE.yaml …]")
             throw CheckFailed()

@@ -7,7 +7,7 @@ public enum ERPHandoff {
     /// Registers `file-drop` and `webhook`.
     public static func register(in registry: inout PluginRegistry) {
         registry.registerSink(WebhookSink.descriptor) { section, _ in
-            try WebhookSink(delivery: try webhookDelivery(section))
+            WebhookSink(delivery: try webhookDelivery(section))
         }
         registry.registerSink(FileDropSink.descriptor) { section, context in
             let directory = context.resolve(try section.string("directory") ?? "handoffs")

@@ -13,7 +13,7 @@ struct SQLiteWriteTests {
     static func seeded(_ database: SQLiteDatabase, count: Int) async throws -> (SQLiteChannelStore, [AmazonOrderID]) {
         let store = SQLiteChannelStore(database: database)
         let source = ScriptedOrderSource(count: count, seed: 11)
-        try await store.commit(try await source.changes(after: nil), from: source.id) { stored, snapshot in
+        _ = try await store.commit(try await source.changes(after: nil), from: source.id) { stored, snapshot in
             Workflow.apply(snapshot: snapshot, to: stored, sourceID: source.id, settings: OrderSettings(), now: Date())
         }
         let ids = try await store.records(includeHidden: true).map(\.amazonOrderID)
@@ -29,7 +29,7 @@ struct SQLiteWriteTests {
             for (index, id) in ids.enumerated() {
                 group.addTask {
                     do {
-                        try await store.update(id) { record in
+                        _ = try await store.update(id) { record in
                             guard index % 3 != 0 else { throw Refused() }
                             var changed = record
                             changed.lastError = "note \(index)"
@@ -85,14 +85,14 @@ struct SQLiteWriteTests {
         let id = try #require(ids.first)
         #expect(try await second.record(id)?.lastError == nil)
         for round in 1...3 {
-            try await first.update(id) { record in
+            _ = try await first.update(id) { record in
                 var changed = record
                 changed.lastError = "changed elsewhere \(round)"
                 return WorkflowDecision(record: changed)
             }
             #expect(try await second.record(id)?.lastError == "changed elsewhere \(round)")
             // And the other way round.
-            try await second.update(id) { record in
+            _ = try await second.update(id) { record in
                 var changed = record
                 changed.lastError = "changed here \(round)"
                 return WorkflowDecision(record: changed)
