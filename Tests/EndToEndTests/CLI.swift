@@ -71,3 +71,16 @@ struct CLI {
         return Running(process: process, out: out, err: err)
     }
 }
+
+extension FileHandle {
+    /// Reads until a whole line has arrived (a child process announcing its port), without the newline.
+    func firstLine() -> String {
+        var data = Data()
+        while !data.contains(UInt8(ascii: "\n")) {
+            let chunk = availableData
+            if chunk.isEmpty { break }
+            data.append(chunk)
+        }
+        return String(decoding: data.prefix { $0 != UInt8(ascii: "\n") }, as: UTF8.self)
+    }
+}

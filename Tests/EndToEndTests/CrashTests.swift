@@ -8,7 +8,7 @@ import Testing
 /// The real process, killed with SIGKILL at random points, loses and repeats nothing.
 @Suite(.serialized)
 struct CrashTests {
-    static let orders = 1_500
+    static let orders = 4_000
     static let seed = 11
     static let kills = Int(ProcessInfo.processInfo.environment["CRASH_KILLS"] ?? "24") ?? 24
 
@@ -109,7 +109,8 @@ struct CrashTests {
             #expect(envelope.type == .order && expectedHandoffs.contains(envelope.order.amazonOrderID.rawValue))
         }
         print("crash test: \(Self.orders) scripted orders, \(Self.kills) SIGKILLs (\(killedMidWork) while running), \(expectedCommerce.count) commerce orders, \(handoffFiles.count) handoffs, \(String(format: "%.1f", elapsed)) s")
-        #expect(killedMidWork >= 20)
+        // Most kills must strike with work outstanding, or the test would prove little.
+        #expect(killedMidWork >= Self.kills * 2 / 3)
     }
 }
 

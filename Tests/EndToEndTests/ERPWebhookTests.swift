@@ -23,7 +23,7 @@ struct ERPWebhookTests {
         process.standardOutput = output
         process.standardError = FileHandle.nullDevice
         try process.run()
-        let line = String(decoding: output.fileHandleForReading.availableData, as: UTF8.self)
+        let line = output.fileHandleForReading.firstLine()
         let port = try #require(Int(line.split(separator: " ").last?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""), "receiver said \(line)")
         return (process, port)
     }

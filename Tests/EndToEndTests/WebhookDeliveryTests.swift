@@ -38,7 +38,7 @@ struct WebhookDeliveryTests {
         process.standardOutput = output
         process.standardError = FileHandle.nullDevice
         try process.run()
-        let port = try #require(Int(String(decoding: output.fileHandleForReading.availableData, as: UTF8.self)
+        let port = try #require(Int(output.fileHandleForReading.firstLine()
             .trimmingCharacters(in: .whitespacesAndNewlines)))
         return (process, port)
     }

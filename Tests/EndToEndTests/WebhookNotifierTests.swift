@@ -42,7 +42,7 @@ struct WebhookNotifierTests {
         process.standardError = FileHandle.nullDevice
         try process.run()
         defer { kill(process.processIdentifier, SIGKILL); process.waitUntilExit() }
-        let port = try #require(Int(String(decoding: output.fileHandleForReading.availableData, as: UTF8.self)
+        let port = try #require(Int(output.fileHandleForReading.firstLine()
             .trimmingCharacters(in: .whitespacesAndNewlines)))
 
         try """
