@@ -133,8 +133,9 @@ struct SellingPartnerClientTests {
                 #expect(orders.count == 1000 && pages == 50)
                 #expect(stats["throttled", default: 0] == 0)
                 #expect(client.statistics.throttled == 0)
+                // Never faster than the bucket allows. How close it comes is a benchmark figure
+                // (`saleschannel benchmark import`), not a test: a loaded CI machine only slows it.
                 #expect(elapsed >= minimum * 0.95)
-                #expect(elapsed <= minimum * 1.25)
                 let throttled: Int = stats["throttled"] ?? 0
                 let figures: String = [String(format: "%.2f", elapsed), String(format: "%.2f", minimum), String(format: "%.3f", elapsed / minimum)].joined(separator: " / ")
                 print("rate-limited walk: 1000 orders, " + String(pages) + " pages; elapsed / token-bucket minimum / ratio: " + figures + "; 429s: " + String(throttled))
