@@ -22,16 +22,31 @@ public final class SQLiteDatabase: Sendable {
         self.path = path
         self.pool = try DatabasePool(path: path, configuration: configuration)
         self.group = GroupCommit(pool: pool)
-        if try pool.read({ try Self.migrator.hasBeenSuperseded($0) }) {
-            throw StoreError(.schemaTooNew, "\(path) was written by a newer version of SalesChannel; use that version (nothing was changed)")
+        // Processes opening a new file at the same moment take turns to migrate it: each reads
+        // which migrations are applied before applying the rest, so two at once would both apply.
+        try Self.exclusively(path) {
+            if try pool.read({ try Self.migrator.hasBeenSuperseded($0) }) {
+                throw StoreError(.schemaTooNew, "\(path) was written by a newer version of SalesChannel; use that version (nothing was changed)")
+            }
+            try Self.migrator.migrate(pool)
         }
-        try Self.migrator.migrate(pool)
     }
 
     /// One atomic write, committed together with the writes that arrive while the previous
     /// transaction is written (see ``GroupCommit``).
     func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
         try await group.write(body)
+    }
+
+    /// Runs `body` holding an exclusive advisory lock (`flock`) on the database file, which
+    /// SQLite's own byte-range locks do not interact with.
+    static func exclusively(_ path: String, _ body: () throws -> Void) throws {
+        let descriptor = open(path, O_RDWR)
+        guard descriptor >= 0 else { return try body() }
+        defer { close(descriptor) }
+        guard flock(descriptor, LOCK_EX) == 0 else { return try body() }
+        defer { flock(descriptor, LOCK_UN) }
+        try body()
     }
 
     /// The schema, one migration per version; applied migrations are never edited.

@@ -62,3 +62,19 @@ struct CustomerCreationTests {
         #expect(outcome.accountsUsed.count == 100)
     }
 }
+
+/// Processes starting together on a new deployment: each opens (and so migrates) the same new file.
+struct ConcurrentStartTests {
+    @Test func processesOpeningANewDatabaseTogetherAllStart() throws {
+        for round in 0..<3 {
+            let cli = try CLI.inTemporaryFolder()
+            try "store:\n  plugin: sqlite\n  path: new.sqlite\nsources:\n  - plugin: scripted\n    orders: 10\n"
+                .write(to: cli.directory.appendingPathComponent("deploy.yaml"), atomically: true, encoding: .utf8)
+            let running = try (0..<8).map { _ in try cli.start(["orders", "--config", "deploy.yaml"]) }
+            for process in running {
+                process.process.waitUntilExit()
+                #expect(process.process.terminationStatus == 0, "round \(round): \(process.stderr())")
+            }
+        }
+    }
+}
