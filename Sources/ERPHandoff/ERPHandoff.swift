@@ -7,7 +7,7 @@ public enum ERPHandoff {
     /// Registers `file-drop` and `webhook`.
     public static func register(in registry: inout PluginRegistry) {
         registry.registerSink(WebhookSink.descriptor) { section, _ in
-            WebhookSink(delivery: try webhookDelivery(section))
+            WebhookSink(delivery: try WebhookDelivery(section: section))
         }
         registry.registerSink(FileDropSink.descriptor) { section, context in
             let directory = context.resolve(try section.string("directory") ?? "handoffs")
@@ -19,19 +19,20 @@ public enum ERPHandoff {
     }
 }
 
-/// Reads `url`, `secret`, `previousSecret` (while rotating) and `timeoutSeconds` from a webhook
-/// plugin's section.
-public func webhookDelivery(_ section: ConfigSection) throws -> WebhookDelivery {
-    let text = try section.requiredString("url")
-    guard let url = URL(string: text), let scheme = url.scheme?.lowercased(), ["http", "https"].contains(scheme), url.host != nil else {
-        throw DeploymentError(file: section.file, key: section.keyPath("url"), problem: "`\(text)` is not an http(s) URL")
+extension WebhookDelivery {
+    /// A delivery configured by a webhook plugin's section: `url`, `secret`, `previousSecret`
+    /// (while rotating) and `timeoutSeconds`.
+    public init(section: ConfigSection) throws {
+        let text = try section.requiredString("url")
+        guard let url = URL(string: text), let scheme = url.scheme?.lowercased(), ["http", "https"].contains(scheme), url.host != nil else {
+            throw DeploymentError(file: section.file, key: section.keyPath("url"), problem: "`\(text)` is not an http(s) URL")
+        }
+        // While rotating, both secrets sign: receivers holding either one keep verifying.
+        let secrets = [try section.requiredSecret("secret").value] + [try section.secret("previousSecret")?.value].compactMap { $0 }
+        let signer: WebhookSigner
+        do { signer = try WebhookSigner(secrets: secrets) } catch {
+            throw DeploymentError(file: section.file, key: section.keyPath("secret"), problem: "\(error)")
+        }
+        self.init(url: url, signer: signer, timeout: try section.double("timeoutSeconds", default: 30, in: 0.1...600))
     }
-    // While rotating, both secrets sign: receivers holding either one keep verifying.
-    let secrets = [try section.requiredSecret("secret").value] + [try section.secret("previousSecret")?.value].compactMap { $0 }
-    let signer: WebhookSigner
-    do { signer = try WebhookSigner(secrets: secrets) } catch {
-        throw DeploymentError(file: section.file, key: section.keyPath("secret"), problem: "\(error)")
-    }
-    let timeout = try section.double("timeoutSeconds", default: 30, in: 0.1...600)
-    return WebhookDelivery(url: url, signer: signer, timeout: timeout)
 }

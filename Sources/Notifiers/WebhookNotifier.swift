@@ -65,7 +65,7 @@ public enum Notifiers {
                 }
                 kinds.insert(kind)
             }
-            return WebhookNotifier(delivery: try webhookDelivery(section), kinds: kinds)
+            return WebhookNotifier(delivery: try WebhookDelivery(section: section), kinds: kinds)
         }
     }
 }

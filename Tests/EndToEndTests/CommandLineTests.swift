@@ -100,3 +100,22 @@ struct ExampleDeploymentTests {
         #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
     }
 }
+
+/// Bad webhook settings are refused by `config check`, naming the file, the key and what is allowed.
+struct WebhookConfigurationTests {
+    @Test(arguments: [
+        ("sinks", "url: ftp://erp.example.com/orders\n    secret: ${S}", "sinks[0].url: `ftp://erp.example.com/orders` is not an http(s) URL"),
+        ("sinks", "url: https://erp.example.com/orders\n    secret: plain-text", "sinks[0].secret: is a secret"),
+        ("sinks", "url: https://erp.example.com/orders", "sinks[0].secret: is required"),
+        ("notifiers", "url: https://alerts.example.com/\n    secret: ${S}\n    events: canceled, shipped", "notifiers[0].events: `shipped` is not an event; allowed: order-imported"),
+    ])
+    func badWebhookSettingsAreNamed(list: String, keys: String, expected: String) throws {
+        let cli = try CLI.inTemporaryFolder()
+        try "store:\n  plugin: sqlite\nsources:\n  - plugin: scripted\n\(list):\n  - plugin: webhook\n    \(keys)\n"
+            .write(to: cli.directory.appendingPathComponent("bad.yaml"), atomically: true, encoding: .utf8)
+        let result = try cli.run(["config", "check", "bad.yaml"], environment: ["S": "secret-value"])
+        #expect(result.status == 2)
+        #expect(result.stderr.contains("bad.yaml: \(expected)"), "\(result.stderr)")
+        #expect(!result.stderr.contains("secret-value") && !result.stderr.contains("plain-text"), "no secret in the message")
+    }
+}

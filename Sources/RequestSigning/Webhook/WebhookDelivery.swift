@@ -44,7 +44,7 @@ public struct WebhookDelivery: Sendable {
         request.headers.add(name: "Idempotency-Key", value: idempotencyKey)
         request.headers.add(name: "SalesChannel-Event", value: event)
         request.body = .bytes(ByteBuffer(bytes: body))
-        let where_ = "\(url.scheme ?? "http")://\(url.host ?? "?")\(url.port.map { ":\($0)" } ?? "")\(url.path)"
+        let target = "\(url.scheme ?? "http")://\(url.host ?? "?")\(url.port.map { ":\($0)" } ?? "")\(url.path)"
         let response: HTTPClientResponse
         let text: String
         do {
@@ -52,16 +52,16 @@ public struct WebhookDelivery: Sendable {
             let buffer = try await response.body.collect(upTo: 64 * 1024)
             text = String(buffer: buffer)
         } catch {
-            throw WebhookDeliveryError(kind: .unavailable, status: nil, body: "", target: where_, cause: "\(error)")
+            throw WebhookDeliveryError(kind: .unavailable, status: nil, body: "", target: target, cause: "\(error)")
         }
         let status = Int(response.status.code)
         switch status {
         case 200..<300:
             return Answer(status: status, body: text)
         case 408, 429, 500..<600:
-            throw WebhookDeliveryError(kind: .unavailable, status: status, body: String(text.prefix(1_000)), target: where_, cause: nil)
+            throw WebhookDeliveryError(kind: .unavailable, status: status, body: String(text.prefix(1_000)), target: target, cause: nil)
         default:
-            throw WebhookDeliveryError(kind: .refused, status: status, body: String(text.prefix(1_000)), target: where_, cause: nil)
+            throw WebhookDeliveryError(kind: .refused, status: status, body: String(text.prefix(1_000)), target: target, cause: nil)
         }
     }
 }
