@@ -8,7 +8,7 @@ import Testing
 /// The real process, killed with SIGKILL at random points, loses and repeats nothing.
 @Suite(.serialized)
 struct CrashTests {
-    static let orders = 4_000
+    static let orders = 10_000
     static let seed = 11
     static let kills = Int(ProcessInfo.processInfo.environment["CRASH_KILLS"] ?? "24") ?? 24
 

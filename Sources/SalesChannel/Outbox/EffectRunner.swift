@@ -88,10 +88,11 @@ public struct EffectRunner: Sendable {
     /// Runs jobs until none is due or waiting for a retry; dead-lettered jobs are left.
     public func drain() async throws {
         try await lanes { busy in
+            var idle = IdleBackoff(limit: composition.tuning.idleInterval)
             while !Task.isCancelled {
-                if try await busy.running({ try await runBatch() }) > 0 { continue }
-                // Another lane's jobs may still enqueue follow-ups: look again shortly.
-                if busy.count > 0 { await pause(seconds: 0.005); continue }
+                if try await busy.running({ try await runBatch() }) > 0 { idle.reset(); continue }
+                // Another lane's jobs may still enqueue follow-ups: look again soon, then less often.
+                if busy.count > 0 { await pause(seconds: idle.next()); continue }
                 guard let due = try await composition.store.nextDueJob() else { return }
                 await pause(seconds: min(max(due.timeIntervalSinceNow, 0.005), composition.tuning.idleInterval))
             }
@@ -102,12 +103,13 @@ public struct EffectRunner: Sendable {
     public func run() async throws {
         try await lanes { busy in
             var failures = 0
+            var idle = IdleBackoff(limit: composition.tuning.idleInterval)
             while !Task.isShuttingDownGracefully && !Task.isCancelled {
                 do {
                     let ran = try await busy.running { try await runBatch() }
                     failures = 0
-                    if ran > 0 { continue }
-                    if busy.count > 0 { await pause(seconds: 0.005); continue }
+                    if ran > 0 { idle.reset(); continue }
+                    if busy.count > 0 { await pause(seconds: idle.next()); continue }
                     let due = try await composition.store.nextDueJob()
                     let wait = due.map { min(max($0.timeIntervalSinceNow, 0.005), composition.tuning.idleInterval) }
                     await pause(seconds: wait ?? composition.tuning.idleInterval)
@@ -143,4 +145,20 @@ final class BusyLanes: Sendable {
         defer { value.subtract(1, ordering: .acquiringAndReleasing) }
         return try await body()
     }
+}
+
+/// How long a lane with nothing to claim waits while others work: 5 ms, doubling up to a limit,
+/// so a lane looks again soon after a burst but does not poll the store while one slow effect runs.
+struct IdleBackoff {
+    let limit: Double
+    private var current = 0.005
+
+    init(limit: Double) { self.limit = limit }
+
+    mutating func next() -> Double {
+        defer { current = min(current * 2, limit) }
+        return min(current, limit)
+    }
+
+    mutating func reset() { current = 0.005 }
 }
