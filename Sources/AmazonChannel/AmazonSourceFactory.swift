@@ -64,6 +64,15 @@ public enum AmazonSourceFactory {
         }
     }
 
+    /// Registers an Amazon source plugin (`amazon-mfn`, `amazon-fba`) for one fulfilment channel.
+    public static func register(
+        _ descriptor: PluginDescriptor, fulfilledBy: String, in registry: inout PluginRegistry, sandbox: SandboxLink?
+    ) {
+        registry.registerSource(descriptor) { section, context in
+            try make(section, context: context, plugin: descriptor.name, fulfilledBy: fulfilledBy, sandbox: sandbox)
+        }
+    }
+
     public static func make(
         _ section: ConfigSection, context: PluginContext, plugin: String, fulfilledBy: String, sandbox: SandboxLink?
     ) throws -> AmazonOrderSource {
@@ -117,9 +126,7 @@ public enum AmazonSourceFactory {
             lwaEndpoint: lwa)
         account.rateScale = rateScale
         account.beforeLag = beforeLag
-        var source = self.source(
-            account, fulfilledBy: fulfilledBy, id: try section.string("id") ?? "\(plugin)/\(sellerID)/\(marketplaces.joined(separator: ","))",
-            logger: context.logger)
+        var source = self.source(account, plugin: plugin, fulfilledBy: fulfilledBy, id: try section.string("id"), logger: context.logger)
         source.overlap = overlap
         source.initialLookback = lookback
         source.sweepInterval = sweepEvery > 0 ? sweepEvery : nil
@@ -129,7 +136,11 @@ public enum AmazonSourceFactory {
 
     /// A source over `account`, composed in code (what the plugins build from a deployment file).
     /// Sources of the same seller and region share one rate limiter, as they share Amazon's buckets.
-    public static func source(_ account: AmazonAccount, fulfilledBy: String, id: String, logger: Logger) -> AmazonOrderSource {
+    /// `id` names the checkpoint; by default `<plugin>/<sellerId>/<marketplaceIds>`.
+    public static func source(
+        _ account: AmazonAccount, plugin: String, fulfilledBy: String, id: String? = nil, logger: Logger
+    ) -> AmazonOrderSource {
+        let id = id ?? "\(plugin)/\(account.sellerID)/\(account.marketplaceIDs.joined(separator: ","))"
         let tokens = LWATokenProvider(credentials: account.credentials, endpoint: account.lwaEndpoint, http: http)
         let client = SellingPartnerClient(
             configuration: .init(region: account.region, endpoint: account.endpoint, sellingPartnerID: account.sellerID,

@@ -10,14 +10,11 @@ public enum AmazonFBA {
         keys: AmazonSourceFactory.keys)
 
     public static func register(in registry: inout PluginRegistry, sandbox: AmazonSourceFactory.SandboxLink? = nil) {
-        registry.registerSource(descriptor) { section, context in
-            try AmazonSourceFactory.make(section, context: context, plugin: "amazon-fba", fulfilledBy: "AMAZON", sandbox: sandbox)
-        }
+        AmazonSourceFactory.register(descriptor, fulfilledBy: "AMAZON", in: &registry, sandbox: sandbox)
     }
 
     /// A source composed in code (a host app's alternative to a deployment file).
     public static func source(_ account: AmazonAccount, id: String? = nil, logger: Logger) -> AmazonOrderSource {
-        AmazonSourceFactory.source(
-            account, fulfilledBy: "AMAZON", id: id ?? "amazon-fba/\(account.sellerID)/\(account.marketplaceIDs.joined(separator: ","))", logger: logger)
+        AmazonSourceFactory.source(account, plugin: descriptor.name, fulfilledBy: "AMAZON", id: id, logger: logger)
     }
 }

@@ -10,14 +10,11 @@ public enum AmazonMFN {
         keys: AmazonSourceFactory.keys)
 
     public static func register(in registry: inout PluginRegistry, sandbox: AmazonSourceFactory.SandboxLink? = nil) {
-        registry.registerSource(descriptor) { section, context in
-            try AmazonSourceFactory.make(section, context: context, plugin: "amazon-mfn", fulfilledBy: "MERCHANT", sandbox: sandbox)
-        }
+        AmazonSourceFactory.register(descriptor, fulfilledBy: "MERCHANT", in: &registry, sandbox: sandbox)
     }
 
     /// A source composed in code (a host app's alternative to a deployment file).
     public static func source(_ account: AmazonAccount, id: String? = nil, logger: Logger) -> AmazonOrderSource {
-        AmazonSourceFactory.source(
-            account, fulfilledBy: "MERCHANT", id: id ?? "amazon-mfn/\(account.sellerID)/\(account.marketplaceIDs.joined(separator: ","))", logger: logger)
+        AmazonSourceFactory.source(account, plugin: descriptor.name, fulfilledBy: "MERCHANT", id: id, logger: logger)
     }
 }
