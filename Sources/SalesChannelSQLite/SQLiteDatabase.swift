@@ -20,16 +20,18 @@ public final class SQLiteDatabase: Sendable {
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
         }
         self.path = path
-        self.pool = try DatabasePool(path: path, configuration: configuration)
-        self.group = GroupCommit(pool: pool)
-        // Processes opening a new file at the same moment take turns to migrate it: each reads
-        // which migrations are applied before applying the rest, so two at once would both apply.
-        try Self.exclusively(path) {
+        // Processes opening a new file at the same moment take turns: switching it to WAL needs
+        // it alone, and each migrator reads which migrations are applied before applying the rest.
+        let pool = try Self.exclusively(path) {
+            let pool = try DatabasePool(path: path, configuration: configuration)
             if try pool.read({ try Self.migrator.hasBeenSuperseded($0) }) {
                 throw StoreError(.schemaTooNew, "\(path) was written by a newer version of SalesChannel; use that version (nothing was changed)")
             }
             try Self.migrator.migrate(pool)
+            return pool
         }
+        self.pool = pool
+        self.group = GroupCommit(pool: pool)
     }
 
     /// One atomic write, committed together with the writes that arrive while the previous
@@ -40,13 +42,14 @@ public final class SQLiteDatabase: Sendable {
 
     /// Runs `body` holding an exclusive advisory lock (`flock`) on the database file, which
     /// SQLite's own byte-range locks do not interact with.
-    static func exclusively(_ path: String, _ body: () throws -> Void) throws {
-        let descriptor = open(path, O_RDWR)
+    static func exclusively<T>(_ path: String, _ body: () throws -> T) throws -> T {
+        // Created empty if missing (SQLite treats an empty file as a new database).
+        let descriptor = open(path, O_RDWR | O_CREAT, 0o644)
         guard descriptor >= 0 else { return try body() }
         defer { close(descriptor) }
         guard flock(descriptor, LOCK_EX) == 0 else { return try body() }
         defer { flock(descriptor, LOCK_UN) }
-        try body()
+        return try body()
     }
 
     /// The schema, one migration per version; applied migrations are never edited.
