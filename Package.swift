@@ -30,7 +30,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
-        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
@@ -90,8 +90,8 @@ let package = Package(
             name: "AmazonChannel",
             dependencies: ["SalesChannel", "AmazonSellingPartner", .product(name: "AsyncHTTPClient", package: "async-http-client")]
         ),
-        .target(name: "AmazonMFN", dependencies: ["SalesChannel", "AmazonChannel"]),
-        .target(name: "AmazonFBA", dependencies: ["SalesChannel", "AmazonChannel"]),
+        .target(name: "AmazonMFN", dependencies: ["SalesChannel", "AmazonSellingPartner", "AmazonChannel"]),
+        .target(name: "AmazonFBA", dependencies: ["SalesChannel", "AmazonSellingPartner", "AmazonChannel"]),
         .target(name: "ERPHandoff", dependencies: ["SalesChannel", "RequestSigning"]),
         .target(name: "Notifiers", dependencies: ["SalesChannel", "ERPHandoff", "RequestSigning"]),
         .target(name: "SalesChannelTesting", dependencies: ["SalesChannel"]),

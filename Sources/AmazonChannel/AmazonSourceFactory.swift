@@ -21,8 +21,9 @@ public enum AmazonSourceFactory {
         .init("refreshToken", "secret", "The seller's LWA refresh token", secret: true),
         .init("overlapMinutes", "number", default: "10", "How far each window reaches back over the previous one"),
         .init("initialLookbackHours", "number", default: "72", "How far back the first sync reaches"),
-        .init("rateScale", "number", default: "1", "Multiplies Amazon's rate limits (only for a time-scaled sandbox)"),
-        .init("beforeLagSeconds", "number", default: "125", "How far behind now each window ends (Amazon requires at least 120)"),
+        .init("timeScale", "number", default: "1", "How much faster than real time the SP-API's time runs: only for a time-scaled sandbox (multiplies the rate limits, divides the 2-minute rule and the 24-hour token lifetime)"),
+        .init("rateScale", "number", default: "timeScale", "Older name of timeScale"),
+        .init("beforeLagSeconds", "number", default: "125 / timeScale", "How far behind now each window ends (Amazon requires at least 120)"),
         .init("reconcileEveryMinutes", "number", default: "60", "How often a window reaches back over reconcileHours (0: never)"),
         .init("reconcileHours", "number", default: "24", "How far back a reconciliation sweep reaches"),
     ]
@@ -35,38 +36,41 @@ public enum AmazonSourceFactory {
         public var refreshToken: String
         public var sellerID: String
         public var marketplaceID: String
-        public var rateScale: Double
-        public init(endpoint: String, clientID: String, clientSecret: String, refreshToken: String, sellerID: String, marketplaceID: String, rateScale: Double) {
+        /// The sandbox's time scale.
+        public var timeScale: Double
+        public init(endpoint: String, clientID: String, clientSecret: String, refreshToken: String, sellerID: String, marketplaceID: String, timeScale: Double) {
             self.endpoint = endpoint
             self.clientID = clientID
             self.clientSecret = clientSecret
             self.refreshToken = refreshToken
             self.sellerID = sellerID
             self.marketplaceID = marketplaceID
-            self.rateScale = rateScale
+            self.timeScale = timeScale
         }
     }
 
     /// The HTTP client every Amazon source of the process shares.
     public static let http = HTTPClient(eventLoopGroupProvider: .singleton)
 
-    /// One rate limiter per (seller, region): Amazon's buckets are per selling partner and
-    /// operation, so the MFN and FBA sources of one seller must draw from the same bucket.
-    private static let limiters = Mutex<[String: RateLimiter]>([:])
+    /// One rate limiter and one `searchOrders` budget per (seller, region): Amazon's buckets are
+    /// per selling partner and operation, so the MFN and FBA sources of one seller must draw
+    /// from the same buckets and plan against the same budget.
+    private static let shared = Mutex<[String: (limiter: RateLimiter, budget: SearchBudget)]>([:])
 
-    static func limiter(sellerID: String, region: Region, rateScale: Double) -> RateLimiter {
-        limiters.withLock { limiters in
-            let key = "\(sellerID)/\(region.name)/\(rateScale)"
-            if let limiter = limiters[key] { return limiter }
-            let limiter = RateLimiter(timeScale: rateScale)
-            limiters[key] = limiter
-            return limiter
+    static func sharedBudget(sellerID: String, region: Region, timeScale: Double) -> (limiter: RateLimiter, budget: SearchBudget) {
+        shared.withLock { shared in
+            let key = "\(sellerID)/\(region.name)/\(timeScale)"
+            if let found = shared[key] { return found }
+            let limiter = RateLimiter(timeScale: timeScale)
+            let made = (limiter, SearchBudget(limiter: limiter, key: "\(sellerID)/\(region.name)"))
+            shared[key] = made
+            return made
         }
     }
 
     /// Registers an Amazon source plugin (`amazon-mfn`, `amazon-fba`) for one fulfilment channel.
     public static func register(
-        _ descriptor: PluginDescriptor, fulfilledBy: String, in registry: inout PluginRegistry, sandbox: SandboxLink?
+        _ descriptor: PluginDescriptor, fulfilledBy: FulfilledBy, in registry: inout PluginRegistry, sandbox: SandboxLink?
     ) {
         registry.registerSource(descriptor) { section, context in
             try make(section, context: context, plugin: descriptor.name, fulfilledBy: fulfilledBy, sandbox: sandbox)
@@ -74,7 +78,7 @@ public enum AmazonSourceFactory {
     }
 
     public static func make(
-        _ section: ConfigSection, context: PluginContext, plugin: String, fulfilledBy: String, sandbox: SandboxLink?
+        _ section: ConfigSection, context: PluginContext, plugin: String, fulfilledBy: FulfilledBy, sandbox: SandboxLink?
     ) throws -> AmazonOrderSource {
         let endpointSetting = try section.string("endpoint")
         let link = endpointSetting == "sandbox" ? sandbox : nil
@@ -114,17 +118,18 @@ public enum AmazonSourceFactory {
         let endpoint = link?.endpoint ?? endpointSetting
         let configuredLWA = try section.string("lwaEndpoint") ?? "https://api.amazon.com/auth/o2/token"
         let lwa = link.map { $0.endpoint + "/auth/o2/token" } ?? configuredLWA
-        let configuredScale = try section.double("rateScale", default: 1, in: 0.001...1_000_000)
-        let rateScale = link?.rateScale ?? configuredScale
+        let olderScale = try section.double("rateScale", default: 1, in: 0.001...1_000_000)
+        let configuredScale = try section.double("timeScale", default: olderScale, in: 0.001...1_000_000)
+        let timeScale = link?.timeScale ?? configuredScale
         let overlap = try section.double("overlapMinutes", default: 10, in: 0...1440) * 60
-        let beforeLag = try section.double("beforeLagSeconds", default: 125, in: 0...86400)
+        let beforeLag = try section.double("beforeLagSeconds", default: 125 / timeScale, in: 0...86400)
         let sweepEvery = try section.double("reconcileEveryMinutes", default: 60, in: 0...(24 * 60 * 30)) * 60
         let sweepSpan = try section.double("reconcileHours", default: 24, in: 0...(24 * 60)) * 3600
         let lookback = try section.double("initialLookbackHours", default: 72, in: 0...(24 * 730)) * 3600
         var account = AmazonAccount(
             sellerID: sellerID, marketplaceIDs: marketplaces, credentials: credentials, region: region, endpoint: endpoint,
             lwaEndpoint: lwa)
-        account.rateScale = rateScale
+        account.timeScale = timeScale
         account.beforeLag = beforeLag
         var source = self.source(account, plugin: plugin, fulfilledBy: fulfilledBy, id: try section.string("id"), logger: context.logger)
         source.overlap = overlap
@@ -138,17 +143,20 @@ public enum AmazonSourceFactory {
     /// Sources of the same seller and region share one rate limiter, as they share Amazon's buckets.
     /// `id` names the checkpoint; by default `<plugin>/<sellerId>/<marketplaceIds>`.
     public static func source(
-        _ account: AmazonAccount, plugin: String, fulfilledBy: String, id: String? = nil, logger: Logger
+        _ account: AmazonAccount, plugin: String, fulfilledBy: FulfilledBy, id: String? = nil, logger: Logger
     ) -> AmazonOrderSource {
         let id = id ?? "\(plugin)/\(account.sellerID)/\(account.marketplaceIDs.joined(separator: ","))"
         let tokens = LWATokenProvider(credentials: account.credentials, endpoint: account.lwaEndpoint, http: http)
+        let (limiter, budget) = sharedBudget(sellerID: account.sellerID, region: account.region, timeScale: account.timeScale)
         let client = SellingPartnerClient(
             configuration: .init(region: account.region, endpoint: account.endpoint, sellingPartnerID: account.sellerID,
-                                 minimumBeforeLag: account.beforeLag),
-            tokens: tokens, http: http,
-            limiter: limiter(sellerID: account.sellerID, region: account.region, rateScale: account.rateScale), logger: logger)
-        return AmazonOrderSource(
-            id: id, client: client, sellerID: SellerID(account.sellerID), marketplaceIDs: account.marketplaceIDs, fulfilledBy: fulfilledBy)
+                                 timeScale: account.timeScale),
+            tokens: tokens, http: http, limiter: limiter, logger: logger)
+        var source = AmazonOrderSource(
+            id: id, client: client, sellerID: SellerID(account.sellerID), marketplaceIDs: account.marketplaceIDs, fulfilledBy: fulfilledBy,
+            budget: budget, logger: logger)
+        source.beforeLag = account.beforeLag
+        return source
     }
 }
 
@@ -161,10 +169,21 @@ public struct AmazonAccount: Sendable {
     /// The SP-API endpoint; `nil` uses the region's.
     public var endpoint: String?
     public var lwaEndpoint: String
-    /// Multiplies Amazon's rate limits (only for a time-scaled sandbox).
-    public var rateScale: Double = 1
-    /// How far behind now each window ends (Amazon requires at least 120 seconds).
-    public var beforeLag: Double = 125
+    /// How much faster than real time the SP-API's time runs: 1 against Amazon; a time-scaled
+    /// sandbox's scale (it multiplies the rate limits and divides Amazon's time rules).
+    public var timeScale: Double = 1
+    /// Older name of ``timeScale``.
+    public var rateScale: Double {
+        get { timeScale }
+        set { timeScale = newValue }
+    }
+    /// How far behind now each window ends (Amazon requires at least 120 seconds; default 125,
+    /// divided by ``timeScale``).
+    public var beforeLag: Double {
+        get { explicitBeforeLag ?? 125 / timeScale }
+        set { explicitBeforeLag = newValue }
+    }
+    private var explicitBeforeLag: Double?
 
     public init(
         sellerID: String, marketplaceIDs: [String], credentials: LWACredentials, region: Region, endpoint: String? = nil,

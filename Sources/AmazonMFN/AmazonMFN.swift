@@ -1,4 +1,5 @@
 import AmazonChannel
+import AmazonSellingPartner
 import Logging
 import SalesChannel
 
@@ -10,11 +11,11 @@ public enum AmazonMFN {
         keys: AmazonSourceFactory.keys)
 
     public static func register(in registry: inout PluginRegistry, sandbox: AmazonSourceFactory.SandboxLink? = nil) {
-        AmazonSourceFactory.register(descriptor, fulfilledBy: "MERCHANT", in: &registry, sandbox: sandbox)
+        AmazonSourceFactory.register(descriptor, fulfilledBy: .merchant, in: &registry, sandbox: sandbox)
     }
 
     /// A source composed in code (a host app's alternative to a deployment file).
     public static func source(_ account: AmazonAccount, id: String? = nil, logger: Logger) -> AmazonOrderSource {
-        AmazonSourceFactory.source(account, plugin: descriptor.name, fulfilledBy: "MERCHANT", id: id, logger: logger)
+        AmazonSourceFactory.source(account, plugin: descriptor.name, fulfilledBy: .merchant, id: id, logger: logger)
     }
 }

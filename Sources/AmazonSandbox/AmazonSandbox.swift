@@ -17,10 +17,14 @@ public struct AmazonSandbox: Sendable {
     let state: SandboxState
     let examples: StaticExamples
     let logger: Logger
+    /// Amazon's clock: token expiry, rate limits, the two-minute rule, the scenario's timelines.
+    public let clock: WallClock
 
-    public init(configuration: SandboxConfiguration, logger: Logger = Logger(label: "saleschannel.sandbox")) throws {
+    /// - Parameter clock: the sandbox's time (``WallClock/system``, or a test's ``VirtualTime``).
+    public init(configuration: SandboxConfiguration, clock: WallClock = .system, logger: Logger = Logger(label: "saleschannel.sandbox")) throws {
         self.configuration = configuration
-        self.state = SandboxState(configuration: configuration, start: configuration.start ?? Date())
+        self.clock = clock
+        self.state = SandboxState(configuration: configuration, start: configuration.start ?? clock.now())
         self.examples = try StaticExamples.load()
         self.logger = logger
     }
@@ -52,11 +56,11 @@ public struct AmazonSandbox: Sendable {
 
     /// Starts a sandbox, runs `body` against it, and stops it.
     public static func withRunning<T: Sendable>(
-        _ configuration: SandboxConfiguration, _ body: @escaping @Sendable (Endpoint) async throws -> T
+        _ configuration: SandboxConfiguration, clock: WallClock = .system, _ body: @escaping @Sendable (Endpoint) async throws -> T
     ) async throws -> T {
         var logger = Logger(label: "saleschannel.sandbox")
         logger.logLevel = .critical  // stopping by cancellation logs a harmless "already closed"
-        let sandbox = try AmazonSandbox(configuration: configuration, logger: logger)
+        let sandbox = try AmazonSandbox(configuration: configuration, clock: clock, logger: logger)
         let (started, continuation) = AsyncStream<Endpoint>.makeStream()
         return try await withThrowingTaskGroup(of: T?.self) { group in
             group.addTask {
@@ -77,20 +81,22 @@ public struct AmazonSandbox: Sendable {
         let router = Router()
         router.post("/auth/o2/token") { request, _ in try await self.token(request) }
         router.get("/orders/2026-01-01/orders") { request, _ in
-            try await self.api("searchOrders", request) { query, _ in await self.state.search(query, now: Date()) }
+            try await self.api("searchOrders", request) { query, _ in await self.state.search(query, now: self.clock.now()) }
         }
         router.get("/orders/2026-01-01/orders/:orderId") { request, context in
             let id = context.parameters.get("orderId") ?? ""
-            return try await self.api("getOrder", request, extra: ["orderId": id]) { _, _ in await self.state.getOrder(id, now: Date()) }
+            return try await self.api("getOrder", request, extra: ["orderId": id]) { query, _ in
+                await self.state.getOrder(id, query: query, now: self.clock.now())
+            }
         }
         router.post("/orders/v0/orders/:orderId/shipmentConfirmation") { request, context in
             let id = context.parameters.get("orderId") ?? ""
             return try await self.api("confirmShipment", request, extra: ["orderId": id]) { _, body in
-                await self.state.confirm(id, body: body, now: Date())
+                await self.state.confirm(id, body: body, now: self.clock.now())
             }
         }
         router.get("/_sandbox/orders") { _, _ in
-            Self.response(200, await self.state.groundTruth(now: Date()))
+            Self.response(200, await self.state.groundTruth(now: self.clock.now()))
         }
         router.get("/_sandbox/stats") { _, _ in
             let counters = await self.state.counters
@@ -108,7 +114,7 @@ public struct AmazonSandbox: Sendable {
         } else {
             fields = Self.parseQuery(String(decoding: data, as: UTF8.self))
         }
-        let (status, body) = await state.issueToken(fields)
+        let (status, body) = await state.issueToken(fields, now: clock.now())
         return Self.response(status, body)
     }
 
@@ -119,7 +125,7 @@ public struct AmazonSandbox: Sendable {
     ) async throws -> Response {
         let query = Self.parseQuery(request.uri.query ?? "").merging(extra) { $1 }
         let body = request.method == .post ? Data(buffer: try await request.body.collect(upTo: 1 << 20)) : Data()
-        guard await state.isAuthorized(request.headers[HTTPField.Name("x-amz-access-token")!]) else {
+        guard await state.isAuthorized(request.headers[HTTPField.Name("x-amz-access-token")!], now: clock.now()) else {
             await state.count("unauthorized")
             return Self.response(403, await state.errors("Unauthorized", "Access to requested resource is denied. The access token is missing, invalid or expired."))
         }
@@ -131,6 +137,8 @@ public struct AmazonSandbox: Sendable {
         case .http500?: return Self.response(500, await state.errors("InternalFailure", "We encountered an internal error. Please try again."))
         case .http503?: return Self.response(503, await state.errors("ServiceUnavailable", "Service temporarily unavailable. Please try again."))
         case .throttle?: return Self.throttled(await state.errors("QuotaExceeded", "You exceeded your quota for the requested resource."))
+        case .forbidden?:
+            return Self.response(403, await state.errors("Unauthorized", "Access to requested resource is denied.", details: "The application lacks a role this operation needs."))
         case .slow(let seconds)?: try await Task.sleep(for: .milliseconds(Int(seconds * 1000)))
         case .drop?:
             // The connection breaks before a response is complete.
@@ -140,7 +148,7 @@ public struct AmazonSandbox: Sendable {
             return Self.response(status, data.prefix(max(1, data.count / 2)))
         case nil: break
         }
-        guard await state.admit(operation) else {
+        guard await state.admit(operation, now: clock.now()) else {
             return Self.throttled(await state.errors("QuotaExceeded", "You exceeded your quota for the requested resource."))
         }
         let (status, data) = await handler(query, body)

@@ -8,7 +8,9 @@ public struct SandboxConfiguration: Sendable {
     /// Orders in the scenario.
     public var orders: Int = 200
     public var seed: UInt64 = 1
-    /// How much faster than real time orders move through their timelines (60: an hour in a minute).
+    /// How much faster than real time this Amazon runs (60: an hour in a minute): the orders'
+    /// timelines, and unless set otherwise the rate limits, the two-minute rule and the 24-hour
+    /// pagination tokens. 1 is Amazon as it is.
     public var timeScale: Double = 1
     /// Share of orders that already exist at start (the rest arrive over `arrivalWindow`).
     public var existingShare: Double = 0.6
@@ -16,12 +18,26 @@ public struct SandboxConfiguration: Sendable {
     public var arrivalWindow: TimeInterval = 4 * 3600
     /// Enforce Amazon's per-operation token buckets.
     public var rateLimits: Bool = true
-    /// Multiplies the documented rates (tests speed the buckets up with it).
-    public var rateScale: Double = 1
+    /// Multiplies the documented rates (default: the time scale).
+    public var rateScale: Double {
+        get { explicitRateScale ?? timeScale }
+        set { explicitRateScale = newValue }
+    }
     public var faults: FaultSpec = FaultSpec()
-    /// Amazon's rule: `*Before` at least this many seconds in the past.
-    public var beforeLag: TimeInterval = 120
-    public var paginationTokenLifetime: TimeInterval = 24 * 3600
+    /// Amazon's rule: a `*Before` at least this many seconds before the request (default: two
+    /// minutes of this Amazon's time).
+    public var beforeLag: TimeInterval {
+        get { explicitBeforeLag ?? 120 / timeScale }
+        set { explicitBeforeLag = newValue }
+    }
+    /// "The token will expire after 24 hours" (default: 24 hours of this Amazon's time).
+    public var paginationTokenLifetime: TimeInterval {
+        get { explicitTokenLifetime ?? 24 * 3600 / timeScale }
+        set { explicitTokenLifetime = newValue }
+    }
+    private var explicitRateScale: Double?
+    private var explicitBeforeLag: TimeInterval?
+    private var explicitTokenLifetime: TimeInterval?
     public var tokenLifetime: Int = 3600
     public var clientID = "amzn1.application-oa2-client.sandbox"
     public var clientSecret = "sandbox-client-secret"
@@ -36,6 +52,9 @@ public struct SandboxConfiguration: Sendable {
 }
 
 /// Faults to inject, each a probability per request: `http500=0.05,http503=0.02,throttle=0.05,slow=0.01:2s,drop=0.01,malformed=0.005`.
+///
+/// `forbidden` answers an SP-API call with 403 whatever the token; `lwa500` and `lwa503` make the
+/// token endpoint answer `server_error` (500) and `temporarily_unavailable` (503).
 public struct FaultSpec: Sendable, Hashable, CustomStringConvertible {
     public var http500 = 0.0
     public var http503 = 0.0
@@ -44,6 +63,9 @@ public struct FaultSpec: Sendable, Hashable, CustomStringConvertible {
     public var slowDuration: TimeInterval = 2
     public var drop = 0.0
     public var malformed = 0.0
+    public var forbidden = 0.0
+    public var lwa500 = 0.0
+    public var lwa503 = 0.0
 
     public init() {}
 
@@ -63,6 +85,9 @@ public struct FaultSpec: Sendable, Hashable, CustomStringConvertible {
             case "throttle": throttle = probability
             case "drop": drop = probability
             case "malformed": malformed = probability
+            case "forbidden": forbidden = probability
+            case "lwa500": lwa500 = probability
+            case "lwa503": lwa503 = probability
             case "slow":
                 slow = probability
                 if valueParts.count == 2 {
@@ -72,15 +97,22 @@ public struct FaultSpec: Sendable, Hashable, CustomStringConvertible {
                     slowDuration = number
                 }
             default:
-                throw SandboxError("unknown fault `\(pair[0])`; known: http500, http503, throttle, slow, drop, malformed")
+                throw SandboxError("unknown fault `\(pair[0])`; known: http500, http503, throttle, slow, drop, malformed, forbidden, lwa500, lwa503")
             }
         }
     }
 
-    public var isEmpty: Bool { http500 + http503 + throttle + slow + drop + malformed == 0 }
+    public var isEmpty: Bool { apiFaults == 0 && lwa500 + lwa503 == 0 }
+
+    /// The summed probability of the faults drawn for SP-API calls.
+    var apiFaults: Double { http500 + http503 + throttle + slow + drop + malformed + forbidden }
 
     public var description: String {
-        "http500=\(http500),http503=\(http503),throttle=\(throttle),slow=\(slow):\(slowDuration)s,drop=\(drop),malformed=\(malformed)"
+        var text = "http500=\(http500),http503=\(http503),throttle=\(throttle),slow=\(slow):\(slowDuration)s,drop=\(drop),malformed=\(malformed)"
+        if forbidden > 0 { text += ",forbidden=\(forbidden)" }
+        if lwa500 > 0 { text += ",lwa500=\(lwa500)" }
+        if lwa503 > 0 { text += ",lwa503=\(lwa503)" }
+        return text
     }
 }
 

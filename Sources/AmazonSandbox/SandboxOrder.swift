@@ -3,6 +3,7 @@ import Foundation
 
 /// One order of the scenario: what it is and when it changes.
 struct SandboxOrder: Sendable {
+    /// The order with every dataset filled in, as it looks once Amazon has verified the payment.
     var order: Order
     var channel: String  // "MFN" or "AFN"
     /// Status changes at real times (already divided by the time scale).
@@ -37,37 +38,57 @@ struct SandboxOrder: Sendable {
         return status
     }
 
+    /// Every change Amazon has made to the order by `now`: its status changes, the buyer's
+    /// cancellation request and the merchant's confirmed shipments.
+    func changes(at now: Date) -> [Date] {
+        (timeline.map(\.at) + shipments.map(\.confirmedAt) + [buyerCancelAt].compactMap { $0 }).filter { $0 <= now }.sorted()
+    }
+
     func lastUpdated(at now: Date) -> Date {
-        let changes = timeline.map(\.at).filter { $0 <= now } + shipments.map(\.confirmedAt) + [buyerCancelAt].compactMap { $0 }.filter { $0 <= now }
-        return changes.max() ?? createdTime
+        changes(at: now).last ?? createdTime
     }
 
     func shippedQuantity(_ item: String) -> Int {
         shipments.reduce(0) { $0 + ($1.items[item] ?? 0) }
     }
 
-    /// The order as `searchOrders`/`getOrder` shows it at `now`.
-    func snapshot(at now: Date) -> Order {
+    /// The order as `searchOrders`/`getOrder` shows it at `now`, with only the datasets asked for.
+    ///
+    /// - `buyer.buyerEmail` only for merchant-fulfilled orders ("Only available for
+    ///   merchant-fulfilled (FBM) orders", `Buyer.buyerEmail`); no phone on Amazon-fulfilled
+    ///   orders ("suppressed … All FBA (Fulfillment by Amazon) orders", `CustomerAddress.phone`);
+    ///   `packages` only for merchant-fulfilled orders (`Order.packages`).
+    /// - While Pending: no buyer, no recipient, no pricing or proceeds (v0 `getOrderItems`: "When
+    ///   an order is in the Pending state … does not return information about pricing, taxes,
+    ///   shipping charges, gift status or promotions").
+    func snapshot(at now: Date, including data: Set<IncludedData>) -> Order {
         var order = self.order
         let status = self.status(at: now)
         order.lastUpdatedTime = lastUpdated(at: now)
-        order.fulfillment = Order.OrderFulfillment(fulfillmentStatus: status, fulfilledBy: channel == "AFN" ? "AMAZON" : "MERCHANT")
         let pending = status == .pending || status == .pendingAvailability
-        if pending {
-            // Amazon withholds buyer details until the payment is verified.
-            order.buyer = nil
-            order.recipient = nil
-        }
+        order.fulfillment = data.contains(.fulfillment)
+            ? Order.OrderFulfillment(fulfillmentStatus: status, fulfilledBy: channel == "AFN" ? "AMAZON" : "MERCHANT") : nil
+        if pending || !data.contains(.buyer) { order.buyer = nil }
+        if pending || !data.contains(.recipient) { order.recipient = nil }
+        if pending || !data.contains(.proceeds) { order.proceeds = nil }
         for index in order.orderItems.indices {
             let item = order.orderItems[index]
-            let shipped = channel == "AFN" ? (status == .shipped ? item.quantityOrdered : 0) : shippedQuantity(item.orderItemId)
-            order.orderItems[index].fulfillment = Order.OrderItem.ItemFulfillment(quantityFulfilled: shipped, quantityUnfulfilled: item.quantityOrdered - shipped)
-            if let buyerCancelAt, buyerCancelAt <= now, status != .cancelled, status != .shipped {
+            if pending || !data.contains(.proceeds) { order.orderItems[index].proceeds = nil }
+            if pending { order.orderItems[index].product.price = nil }
+            if data.contains(.fulfillment) {
+                let shipped = channel == "AFN" ? (status == .shipped ? item.quantityOrdered : 0) : shippedQuantity(item.orderItemId)
+                order.orderItems[index].fulfillment = Order.OrderItem.ItemFulfillment(quantityFulfilled: shipped, quantityUnfulfilled: item.quantityOrdered - shipped)
+            } else {
+                order.orderItems[index].fulfillment = nil
+            }
+            order.orderItems[index].cancellation = nil
+            if data.contains(.cancellation), let buyerCancelAt, buyerCancelAt <= now, status != .cancelled, status != .shipped {
                 order.orderItems[index].cancellation = Order.OrderItem.Cancellation(
                     cancellationRequest: Order.OrderItem.CancellationRequest(requester: "BUYER", cancelReason: "Found cheaper somewhere else."))
             }
         }
-        if channel == "MFN", !shipments.isEmpty {
+        order.packages = nil
+        if data.contains(.packages), channel == "MFN", !shipments.isEmpty {
             order.packages = shipments.map {
                 Order.OrderPackage(packageReferenceId: $0.packageReferenceId, carrier: $0.carrierName ?? $0.carrierCode, trackingNumber: $0.trackingNumber,
                                    shipTime: SPAPIJSON.parseDate($0.shipDate), packageItems: $0.items.map { Order.PackageItem(orderItemId: $0.key, quantity: $0.value) })
@@ -98,26 +119,18 @@ enum Scenario {
                 // Past orders keep their history in real time; arriving ones move at the scaled pace.
                 created.addingTimeInterval(created < start ? virtualSeconds : virtualSeconds / scale)
             }
-            let items = (0..<(1 + random.below(3))).map { line -> Order.OrderItem in
-                let quantity = 1 + random.below(3)
-                let cents = 500 + random.below(9500)
-                return Order.OrderItem(
-                    orderItemId: String(format: "%014d", 10_000_000_000 + index * 10 + line), quantityOrdered: quantity,
-                    product: .init(asin: String(format: "B0%08d", random.below(99_999_999)), title: "Sandbox item \(line + 1)",
-                                   sellerSku: "SKU-\(random.below(60))",
-                                   price: .init(unitPrice: Money(amount: Decimal(cents) / 100, currencyCode: "USD"))),
-                    proceeds: .init(proceedsTotal: Money(amount: Decimal(cents * quantity) / 100, currencyCode: "USD")))
-            }
-            let total = items.reduce(Decimal(0)) { $0 + ($1.proceeds?.proceedsTotal?.amount ?? 0) }
+            let items = ScenarioMoney.lines(&random, index: index, currency: "USD")
             let id = String(format: "%03d-%07d-%07d", 111 + index % 888, 1_000_000 + index, Int(configuration.seed % 9_000_000) + 1_000_000)
+            let name = "Sandbox Buyer \(index % 97)"
             let order = Order(
                 orderId: id, createdTime: created, lastUpdatedTime: created,
                 salesChannel: .init(marketplaceId: configuration.marketplaceID, marketplaceName: "Amazon.com"),
-                buyer: .init(buyerName: "Sandbox Buyer \(index % 97)", buyerEmail: "buyer\(index % 97)@marketplace.amazon.com"),
-                recipient: .init(deliveryAddress: .init(name: "Sandbox Buyer \(index % 97)", addressLine1: "\(100 + index) Main Street",
+                buyer: .init(buyerName: name, buyerEmail: isAFN ? nil : "buyer\(index % 97)@marketplace.amazon.com"),
+                recipient: .init(deliveryAddress: .init(name: name, addressLine1: "\(100 + index) Main Street",
                                                         city: "Seattle", stateOrRegion: "WA", postalCode: "98101", countryCode: "US",
+                                                        phone: isAFN ? nil : "+1 206-555-\(String(format: "%04d", index % 10000))",
                                                         addressType: "RESIDENTIAL")),
-                proceeds: .init(grandTotal: Money(amount: total, currencyCode: "USD")), orderItems: items)
+                proceeds: ScenarioMoney.orderProceeds(items), orderItems: items)
             var timeline: [(Date, FulfillmentStatus)] = [(created, .pending)]
             let verified = at(Double(300 + random.below(1500)))
             let fate = random.below(100)
@@ -138,6 +151,76 @@ enum Scenario {
             orders.append(SandboxOrder(order: order, channel: isAFN ? "AFN" : "MFN", timeline: timeline, buyerCancelAt: buyerCancelAt))
         }
         return orders
+    }
+}
+
+/// The scenario's money, broken down as Amazon breaks it down: per item `ITEM` (unit price ×
+/// quantity), `SHIPPING`, `GIFT_WRAP`, `OTHER`, `DISCOUNT` (negative) and `TAX` (on what is left
+/// of each after discounts, with its detailed breakdown), `proceedsTotal` their sum; per order
+/// the same categories "aggregated across all order items" and `grandTotal` the sum of the items.
+enum ScenarioMoney {
+    static func lines(_ random: inout SeededGenerator, index: Int, currency: String) -> [Order.OrderItem] {
+        let hasShipping = random.below(100) < 40
+        let shippingCents = 399 + random.below(600)
+        let freeShipping = hasShipping && random.below(100) < 10
+        let taxed = random.below(100) < 80
+        let taxRate = Decimal(string: "0.1025")!  // Seattle's sales tax
+        func cents(_ value: Int) -> Decimal { Decimal(value) / 100 }
+        func money(_ amount: Decimal) -> Money { Money(amount: amount, currencyCode: currency) }
+        return (0..<(1 + random.below(3))).map { line -> Order.OrderItem in
+            let quantity = 1 + random.below(3)
+            let unitCents = 500 + random.below(9500)
+            var parts: [String: Decimal] = ["ITEM": cents(unitCents * quantity)]
+            if line == 0, hasShipping { parts["SHIPPING"] = cents(shippingCents) }
+            if random.below(100) < 5 { parts["GIFT_WRAP"] = cents(299 * quantity) }
+            if random.below(100) < 2 { parts["OTHER"] = cents(50) }
+            var discounts: [String: Decimal] = [:]
+            if random.below(100) < 15 { discounts["ITEM"] = -rounded(parts["ITEM"]! * Decimal(5 + random.below(16)) / 100) }
+            if line == 0, freeShipping { discounts["SHIPPING"] = -(parts["SHIPPING"] ?? 0) }
+            var taxes: [String: Decimal] = [:]
+            if taxed {
+                for subtype in ["ITEM", "SHIPPING", "GIFT_WRAP"] {
+                    guard let amount = parts[subtype] else { continue }
+                    let tax = rounded((amount + (discounts[subtype] ?? 0)) * taxRate)
+                    if tax != 0 { taxes[subtype] = tax }
+                }
+            }
+            var breakdowns = ["ITEM", "SHIPPING", "GIFT_WRAP", "OTHER"].compactMap { type in
+                parts[type].map { Order.OrderItem.ItemProceeds.Breakdown(type: type, subtotal: money($0)) }
+            }
+            if !taxes.isEmpty {
+                breakdowns.append(.init(type: "TAX", subtotal: money(taxes.values.reduce(0, +)),
+                                        detailedBreakdowns: taxes.keys.sorted().map { .init(subtype: $0, value: money(taxes[$0]!)) }))
+            }
+            if !discounts.isEmpty {
+                breakdowns.append(.init(type: "DISCOUNT", subtotal: money(discounts.values.reduce(0, +)),
+                                        detailedBreakdowns: discounts.keys.sorted().map { .init(subtype: $0, value: money(discounts[$0]!)) }))
+            }
+            let total = breakdowns.reduce(Decimal(0)) { $0 + $1.subtotal.amount }
+            return Order.OrderItem(
+                orderItemId: String(format: "%014d", 10_000_000_000 + index * 10 + line), quantityOrdered: quantity,
+                product: .init(asin: String(format: "B0%08d", random.below(99_999_999)), title: "Sandbox item \(line + 1)",
+                               sellerSku: "SKU-\(random.below(60))", price: .init(unitPrice: money(cents(unitCents)))),
+                proceeds: .init(proceedsTotal: money(total), breakdowns: breakdowns))
+        }
+    }
+
+    static func orderProceeds(_ items: [Order.OrderItem]) -> Order.OrderProceeds {
+        let currency = items.first?.proceeds?.proceedsTotal?.currencyCode ?? "USD"
+        var sums: [String: Decimal] = [:]
+        for breakdown in items.flatMap({ $0.proceeds?.breakdowns ?? [] }) { sums[breakdown.type, default: 0] += breakdown.subtotal.amount }
+        let order = ["ITEM", "SHIPPING", "GIFT_WRAP", "COD_FEE", "TAX", "DISCOUNT", "OTHER"]
+        return Order.OrderProceeds(
+            grandTotal: Money(amount: items.reduce(Decimal(0)) { $0 + ($1.proceeds?.proceedsTotal?.amount ?? 0) }, currencyCode: currency),
+            breakdowns: order.compactMap { type in sums[type].map { .init(type: type, subtotal: Money(amount: $0, currencyCode: currency)) } })
+    }
+
+    /// Rounds to cents, half away from zero.
+    static func rounded(_ value: Decimal) -> Decimal {
+        var input = value
+        var output = Decimal()
+        NSDecimalRound(&output, &input, 2, .plain)
+        return output
     }
 }
 

@@ -9,32 +9,56 @@ actor SandboxState {
     private(set) var orders: [String: SandboxOrder] = [:]
     private let orderIDs: [String]
     private var accessTokens: [String: Date] = [:]
-    private var pages: [String: (ids: [String], offset: Int, issued: Date)] = [:]
+    /// A search's result, fixed when its first page was asked for, and the values every later
+    /// page must repeat.
+    struct Search {
+        var ids: [String]
+        var parameters: SearchParameters
+        /// When the first page was asked for.
+        var issued: Date
+        /// The upper bound it was answered for (its `*Before`, or the latest one allowed).
+        var upper: Date
+    }
+    private var pages: [String: (search: Search, offset: Int)] = [:]
     private var nextTokens: [String: String] = [:]
     private var buckets: [String: (tokens: Double, updated: Date)] = [:]
     private var faults: SeededGenerator
+    private var tokenFaults: SeededGenerator
     private(set) var counters: [String: Int] = [:]
 
-    init(configuration: SandboxConfiguration, start: Date = Date()) {
+    init(configuration: SandboxConfiguration, start: Date) {
         self.configuration = configuration
         self.start = start
         let scenario = Scenario.make(configuration, start: start)
         for order in scenario { orders[order.order.orderId] = order }
         orderIDs = scenario.map(\.order.orderId)
         faults = SeededGenerator(seed: configuration.seed &+ 0xFA17)
+        tokenFaults = SeededGenerator(seed: configuration.seed &+ 0x70CE)
     }
 
     func count(_ name: String) { counters[name, default: 0] += 1 }
 
     // MARK: Login with Amazon
 
-    func issueToken(_ fields: [String: String]) -> (status: Int, body: Data) {
-        let (status, body) = tokenAnswer(fields)
+    func issueToken(_ fields: [String: String], now: Date) -> (status: Int, body: Data) {
+        let (status, body) = tokenAnswer(fields, now: now)
         return (status, (try? JSONSerialization.data(withJSONObject: body)) ?? Data())
     }
 
-    private func tokenAnswer(_ fields: [String: String]) -> (status: Int, body: [String: Any]) {
+    private func tokenAnswer(_ fields: [String: String], now: Date) -> (status: Int, body: [String: Any]) {
         count("token")
+        let spec = configuration.faults
+        if spec.lwa500 + spec.lwa503 > 0 {
+            let roll = tokenFaults.unit()
+            if roll < spec.lwa500 {
+                count("lwaFault")
+                return (500, ["error": "server_error", "error_description": "The authorization server encountered an unexpected error"])
+            }
+            if roll < spec.lwa500 + spec.lwa503 {
+                count("lwaFault")
+                return (503, ["error": "temporarily_unavailable", "error_description": "The authorization server is temporarily unavailable"])
+            }
+        }
         guard fields["client_id"] == configuration.clientID, fields["client_secret"] == configuration.clientSecret else {
             return (401, ["error": "invalid_client", "error_description": "Client authentication failed"])
         }
@@ -51,29 +75,35 @@ actor SandboxState {
             return (400, ["error": "unsupported_grant_type", "error_description": "grant_type must be refresh_token or client_credentials"])
         }
         let token = "Atza|sandbox-" + UUID().uuidString
-        accessTokens[token] = Date().addingTimeInterval(TimeInterval(configuration.tokenLifetime))
+        accessTokens[token] = now.addingTimeInterval(TimeInterval(configuration.tokenLifetime))
         return (200, ["access_token": token, "token_type": "bearer", "expires_in": configuration.tokenLifetime])
     }
 
     /// Whether an access token was issued here and is still valid.
-    func isAuthorized(_ token: String?) -> Bool {
+    func isAuthorized(_ token: String?, now: Date) -> Bool {
         guard let token, let expiry = accessTokens[token] else { return false }
-        return expiry > Date()
+        return expiry > now
     }
 
     // MARK: Limits and faults
 
+    /// The usage plan in force for an operation: the documented rate and burst, the rate times
+    /// the configured scale.
+    func plan(_ operation: String) -> RateLimiter.Plan? {
+        guard configuration.rateLimits, let plan = RateLimiter.documented[operation] else { return nil }
+        return RateLimiter.Plan(rate: plan.rate * configuration.rateScale, burst: plan.burst)
+    }
+
     /// Takes a token from the operation's bucket; false means 429.
-    func admit(_ operation: String) -> Bool {
-        guard configuration.rateLimits, let plan = RateLimiter.documented[operation] else { return true }
-        let now = Date()
-        let rate = plan.rate * configuration.rateScale
+    func admit(_ operation: String, now: Date) -> Bool {
+        guard let plan = plan(operation) else { return true }
         var bucket = buckets[operation] ?? (plan.burst, now)
-        bucket.tokens = min(plan.burst, bucket.tokens + now.timeIntervalSince(bucket.updated) * rate)
+        bucket.tokens = min(plan.burst, bucket.tokens + max(0, now.timeIntervalSince(bucket.updated)) * plan.rate)
         bucket.updated = now
         guard bucket.tokens >= 1 else {
             buckets[operation] = bucket
             count("throttled")
+            count("throttled:" + operation)
             return false
         }
         bucket.tokens -= 1
@@ -81,20 +111,19 @@ actor SandboxState {
         return true
     }
 
-    func rate(_ operation: String) -> Double? {
-        guard configuration.rateLimits else { return nil }
-        return RateLimiter.documented[operation].map { $0.rate * configuration.rateScale }
-    }
+    /// `x-amzn-RateLimit-Limit`: the rate in force, as the bucket applies it.
+    func rate(_ operation: String) -> Double? { plan(operation)?.rate }
 
-    enum Fault { case http500, http503, throttle, slow(TimeInterval), drop, malformed }
+    enum Fault { case http500, http503, throttle, slow(TimeInterval), drop, malformed, forbidden }
 
-    /// Draws the fault, if any, for one request.
+    /// Draws the fault, if any, for one SP-API request.
     func drawFault() -> Fault? {
         let spec = configuration.faults
-        guard !spec.isEmpty else { return nil }
+        guard spec.apiFaults > 0 else { return nil }
         var roll = faults.unit()
         for (probability, fault) in [(spec.http500, Fault.http500), (spec.http503, .http503), (spec.throttle, .throttle),
-                                     (spec.slow, .slow(spec.slowDuration)), (spec.drop, .drop), (spec.malformed, .malformed)] {
+                                     (spec.slow, .slow(spec.slowDuration)), (spec.drop, .drop), (spec.malformed, .malformed),
+                                     (spec.forbidden, .forbidden)] {
             if roll < probability {
                 count("fault")
                 return fault
@@ -106,83 +135,100 @@ actor SandboxState {
 
     // MARK: Orders
 
-    /// `searchOrders`. Returns the status and the JSON body.
+    /// `searchOrders`, refusing every request that breaks a rule of the model. Returns the status
+    /// and the JSON body.
     func search(_ query: [String: String], now: Date) -> (status: Int, body: Data) {
         count("searchOrders")
+        let parameters: SearchParameters
+        do {
+            parameters = try SearchParameters(query, now: now, beforeLag: configuration.beforeLag)
+        } catch {
+            return refuse(error)
+        }
+        let include: Set<IncludedData>
+        do { include = try Self.includedData(query["includedData"]) } catch { return refuse(error) }
         if let token = query["paginationToken"] {
-            guard let page = pages[token] else { return invalid("The pagination token is invalid") }
-            guard now.timeIntervalSince(page.issued) < configuration.paginationTokenLifetime else {
+            guard let page = pages[token] else {
+                return refuse(SearchRefusal(.samePagination, "We could not decode your paginationToken. It was not issued for this selling partner, or it was changed in transit."))
+            }
+            guard now.timeIntervalSince(page.search.issued) < configuration.paginationTokenLifetime else {
                 pages[token] = nil
-                return invalid("The pagination token has expired; search again")
+                return refuse(SearchRefusal(.tokenExpiry, "The paginationToken has expired: tokens expire after 24 hours. Search again without it."))
             }
-            return respond(ids: page.ids, offset: page.offset, perPage: Int(query["maxResultsPerPage"] ?? "") ?? 100, now: now, token: token)
-        }
-        let after = (query["createdAfter"], query["lastUpdatedAfter"])
-        guard (after.0 == nil) != (after.1 == nil) else { return invalid("Exactly one of createdAfter and lastUpdatedAfter is required") }
-        var dates: [String: Date] = [:]
-        for name in ["createdAfter", "createdBefore", "lastUpdatedAfter", "lastUpdatedBefore"] {
-            guard let text = query[name] else { continue }
-            guard let date = SPAPIJSON.parseDate(text) else { return invalid("\(name) is not an ISO 8601 date-time") }
-            dates[name] = date
-        }
-        let latest = now.addingTimeInterval(-configuration.beforeLag)
-        for name in ["createdBefore", "lastUpdatedBefore"] {
-            if let date = dates[name], date > latest {
-                return invalid("\(name) must be at least \(Int(configuration.beforeLag / 60)) minutes before the time of the request")
+            guard page.search.parameters == parameters else {
+                return refuse(SearchRefusal(.samePagination, "The request's parameters differ from those of the request that generated this paginationToken: \(page.search.parameters.differences(from: parameters)). Only maxResultsPerPage and includedData may change between pages."))
             }
+            return respond(page.search, offset: page.offset, perPage: parameters.perPage, include: include, token: token)
         }
-        guard let marketplaces = query["marketplaceIds"]?.split(separator: ",").map(String.init), !marketplaces.isEmpty else {
-            return invalid("marketplaceIds is required")
-        }
-        let perPage = Int(query["maxResultsPerPage"] ?? "100") ?? -1
-        guard (1...100).contains(perPage) else { return invalid("maxResultsPerPage must be from 1 to 100") }
-        let statuses = query["fulfillmentStatuses"].map { Set($0.split(separator: ",").map { FulfillmentStatus(rawValue: String($0)) }) }
-        let fulfilledBy = query["fulfilledBy"]
-        let byCreation = dates["createdAfter"] != nil
-        let lower = dates["createdAfter"] ?? dates["lastUpdatedAfter"]!
-        let upper = dates["createdBefore"] ?? dates["lastUpdatedBefore"] ?? latest
+        let upper = parameters.before ?? now.addingTimeInterval(-configuration.beforeLag)
         var matches: [(Date, String)] = []
         for id in orderIDs {
             guard let order = orders[id], order.exists(at: upper) else { continue }
-            let key = byCreation ? order.createdTime : order.lastUpdated(at: upper)
-            guard key >= lower, key <= upper, marketplaces.contains(order.order.salesChannel.marketplaceId ?? "") else { continue }
-            if let statuses, !statuses.contains(order.status(at: upper)) { continue }
-            if let fulfilledBy, (fulfilledBy == "AMAZON") != (order.channel == "AFN") { continue }
+            let key = parameters.byCreation ? order.createdTime : order.lastUpdated(at: upper)
+            guard key >= parameters.after, key <= upper else { continue }
+            if !parameters.marketplaces.isEmpty, !parameters.marketplaces.contains(order.order.salesChannel.marketplaceId ?? "") { continue }
+            if !parameters.statuses.isEmpty, !parameters.statuses.contains(order.status(at: upper).rawValue) { continue }
+            if !parameters.fulfilledBy.isEmpty, !parameters.fulfilledBy.contains(order.channel == "AFN" ? "AMAZON" : "MERCHANT") { continue }
             matches.append((key, id))
         }
-        let ids = matches.sorted { ($0.0, $0.1) < ($1.0, $1.1) }.map(\.1)
-        return respond(ids: ids, offset: 0, perPage: perPage, now: upper, token: nil,
-                       lastUpdatedBefore: byCreation ? nil : upper, createdBefore: byCreation ? upper : nil)
+        let search = Search(ids: matches.sorted { ($0.0, $0.1) < ($1.0, $1.1) }.map(\.1), parameters: parameters, issued: now, upper: upper)
+        return respond(search, offset: 0, perPage: parameters.perPage, include: include, token: nil)
     }
 
-    private func respond(ids: [String], offset: Int, perPage: Int, now: Date, token: String?,
-                         lastUpdatedBefore: Date? = nil, createdBefore: Date? = nil) -> (status: Int, body: Data) {
+    private func respond(_ search: Search, offset: Int, perPage: Int, include: Set<IncludedData>, token: String?) -> (status: Int, body: Data) {
+        let ids = search.ids
         let end = min(ids.count, offset + perPage)
-        let page = ids[offset..<end].compactMap { orders[$0]?.snapshot(at: now) }
+        let at = search.upper
+        let page = ids[offset..<end].compactMap { orders[$0]?.snapshot(at: at, including: include) }
         // Each page names the next with a token of its own, so asking again for a page (after a
         // lost answer) gives the same orders and the same next token.
         var next: String?
         if end < ids.count {
-            if let known = nextTokens[(token ?? "") + "#" + String(offset)] {
+            let key = (token ?? "first:\(search.issued.timeIntervalSince1970):\(search.parameters)") + "#" + String(offset) + "/" + String(end)
+            if let known = nextTokens[key] {
                 next = known
             } else {
-                let newToken = UUID().uuidString
-                pages[newToken] = (ids, end, token.flatMap { pages[$0]?.issued } ?? Date())
-                if let token { nextTokens[token + "#" + String(offset)] = newToken }
+                let newToken = Self.newToken()
+                pages[newToken] = (search, end)
+                nextTokens[key] = newToken
                 next = newToken
             }
         }
         let response = SearchOrdersResponse(
-            orders: page, pagination: next.map { .init(nextToken: $0) }, lastUpdatedBefore: lastUpdatedBefore, createdBefore: createdBefore)
+            orders: page, pagination: next.map { .init(nextToken: $0) },
+            lastUpdatedBefore: search.parameters.byCreation ? nil : at, createdBefore: search.parameters.byCreation ? at : nil)
         return (200, (try? SPAPIJSON.encoder().encode(response)) ?? Data())
     }
 
-    func getOrder(_ id: String, now: Date) -> (status: Int, body: Data) {
+    /// Opaque like Amazon's: base64 with `+`, `/` and `=`, which a client must percent-encode.
+    private static func newToken() -> String {
+        var bytes = [UInt8](repeating: 0, count: 24)
+        for index in bytes.indices { bytes[index] = UInt8.random(in: 0...255) }
+        bytes[0] = 0xFB  // so that the token starts with `+`
+        return Data(bytes).base64EncodedString() + "=="
+    }
+
+    func getOrder(_ id: String, query: [String: String], now: Date) -> (status: Int, body: Data) {
         count("getOrder")
+        let include: Set<IncludedData>
+        do { include = try Self.includedData(query["includedData"]) } catch { return refuse(error) }
         guard let order = orders[id], order.exists(at: now) else {
             return (404, errors("NotFound", "The order \(id) was not found"))
         }
-        return (200, (try? SPAPIJSON.encoder().encode(GetOrderResponse(order: order.snapshot(at: now)))) ?? Data())
+        return (200, (try? SPAPIJSON.encoder().encode(GetOrderResponse(order: order.snapshot(at: now, including: include)))) ?? Data())
+    }
+
+    /// `includedData`: a comma-separated list of the model's datasets; none when absent.
+    static func includedData(_ text: String?) throws(SearchRefusal) -> Set<IncludedData> {
+        guard let text else { return [] }
+        var result: Set<IncludedData> = []
+        for name in text.split(separator: ",", omittingEmptySubsequences: false).map(String.init) {
+            guard let value = IncludedData(rawValue: name) else {
+                throw SearchRefusal(.knownValues, "includedData `\(name)` is not one of \(IncludedData.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            result.insert(value)
+        }
+        return result
     }
 
     /// `confirmShipment`, validated as Amazon validates it.
@@ -206,6 +252,9 @@ actor SandboxState {
         guard !detail.trackingNumber.isEmpty else { return invalid("trackingNumber is required") }
         guard SPAPIJSON.parseDate(detail.shipDate) != nil else { return invalid("shipDate must be an ISO 8601 date-time") }
         guard !detail.orderItems.isEmpty else { return invalid("orderItems is required") }
+        guard request.codCollectionMethod == nil || request.codCollectionMethod == "DirectPayment" else {
+            return invalid("codCollectionMethod must be DirectPayment")
+        }
         var items: [String: Int] = [:]
         for item in detail.orderItems {
             guard let line = order.order.orderItems.first(where: { $0.orderItemId == item.orderItemId }) else {
@@ -226,8 +275,14 @@ actor SandboxState {
         return (400, errors("InvalidInput", message))
     }
 
-    func errors(_ code: String, _ message: String) -> Data {
-        (try? JSONEncoder().encode(ErrorList(errors: [.init(code: code, message: message)]))) ?? Data()
+    private func refuse(_ error: SearchRefusal) -> (status: Int, body: Data) {
+        count("400")
+        count("refused:" + error.rule.rawValue)
+        return (400, errors("InvalidInput", error.message, details: "rule: \(error.rule.rawValue)"))
+    }
+
+    func errors(_ code: String, _ message: String, details: String? = nil) -> Data {
+        (try? JSONEncoder().encode(ErrorList(errors: [.init(code: code, message: message, details: details)]))) ?? Data()
     }
 
     // MARK: Ground truth
@@ -246,9 +301,14 @@ actor SandboxState {
             /// When the order became Unshipped, and when it left that status (nil: still there).
             var unshippedAt: String?
             var leftUnshippedAt: String?
+            /// Every status change so far, oldest first.
+            var statusChanges: [StatusChange]
+            /// Every change Amazon made so far (status changes, cancellation request, shipments).
+            var changes: [String]
             var items: [Item]
             var shipments: [SandboxOrder.ConfirmedShipment]
             struct Item: Encodable { var orderItemId: String; var quantityOrdered: Int; var quantityShipped: Int }
+            struct StatusChange: Encodable { var at: String; var status: String }
         }
         let truths = orderIDs.compactMap { orders[$0] }.filter { $0.exists(at: now) }.map { order in
             let status = order.status(at: now)
@@ -262,6 +322,8 @@ actor SandboxState {
                 leftUnshippedAt: order.timeline.first(where: { $0.status == .unshipped }).flatMap { unshipped in
                     order.timeline.first { $0.at > unshipped.at && $0.at <= now && ($0.status == .cancelled || $0.status == .shipped) }
                 }.map { SPAPIJSON.formatDate($0.at) },
+                statusChanges: order.timeline.filter { $0.at <= now }.map { .init(at: Self.preciseDate($0.at), status: $0.status.rawValue) },
+                changes: order.changes(at: now).map(Self.preciseDate),
                 items: order.order.orderItems.map {
                     Truth.Item(orderItemId: $0.orderItemId, quantityOrdered: $0.quantityOrdered,
                                quantityShipped: order.channel == "AFN" ? (status == .shipped ? $0.quantityOrdered : 0) : order.shippedQuantity($0.orderItemId))
@@ -272,5 +334,126 @@ actor SandboxState {
         encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
         encoder.dateEncodingStrategy = .iso8601
         return (try? encoder.encode(truths)) ?? Data()
+    }
+
+    /// With milliseconds: a time-scaled scenario changes orders within the same second.
+    private static func preciseDate(_ date: Date) -> String {
+        date.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))
+    }
+}
+
+/// A request the sandbox refuses, with the rule it breaks.
+struct SearchRefusal: Error {
+    var rule: SearchOrdersRule
+    var message: String
+    init(_ rule: SearchOrdersRule, _ message: String) {
+        self.rule = rule
+        self.message = message
+    }
+}
+
+/// The values of a `searchOrders` request that select its orders, parsed and checked against the
+/// model's rules (everything but `paginationToken`, `maxResultsPerPage` and `includedData`, which
+/// may change between pages).
+struct SearchParameters: Hashable, CustomStringConvertible {
+    var byCreation: Bool
+    var after: Date
+    var before: Date?
+    var statuses: Set<String>
+    var marketplaces: Set<String>
+    var fulfilledBy: Set<String>
+    /// Not part of what pages must repeat.
+    var perPage: Int
+
+    static func == (lhs: SearchParameters, rhs: SearchParameters) -> Bool {
+        (lhs.byCreation, lhs.after, lhs.before, lhs.statuses, lhs.marketplaces, lhs.fulfilledBy)
+            == (rhs.byCreation, rhs.after, rhs.before, rhs.statuses, rhs.marketplaces, rhs.fulfilledBy)
+    }
+
+    func hash(into hasher: inout Hasher) {
+        hasher.combine(byCreation)
+        hasher.combine(after)
+        hasher.combine(before)
+    }
+
+    var description: String {
+        "\(byCreation ? "created" : "lastUpdated") \(SPAPIJSON.formatDate(after))…\(before.map(SPAPIJSON.formatDate) ?? "-") statuses=\(statuses.sorted()) marketplaces=\(marketplaces.sorted()) fulfilledBy=\(fulfilledBy.sorted())"
+    }
+
+    /// What differs, for the refusal's message.
+    func differences(from other: SearchParameters) -> String {
+        var names: [String] = []
+        if byCreation != other.byCreation || after != other.after { names.append(byCreation ? "createdAfter" : "lastUpdatedAfter") }
+        if before != other.before { names.append(byCreation ? "createdBefore" : "lastUpdatedBefore") }
+        if statuses != other.statuses { names.append("fulfillmentStatuses") }
+        if marketplaces != other.marketplaces { names.append("marketplaceIds") }
+        if fulfilledBy != other.fulfilledBy { names.append("fulfilledBy") }
+        return names.joined(separator: ", ")
+    }
+
+    /// Parses a request's query and checks every rule the model states for these values.
+    init(_ query: [String: String], now: Date, beforeLag: TimeInterval) throws(SearchRefusal) {
+        var dates: [String: Date] = [:]
+        for name in ["createdAfter", "createdBefore", "lastUpdatedAfter", "lastUpdatedBefore"] {
+            guard let text = query[name] else { continue }
+            guard let date = SPAPIJSON.parseDate(text) else {
+                throw SearchRefusal(.knownValues, "\(name) `\(text)` is not an ISO 8601 date-time")
+            }
+            dates[name] = date
+        }
+        // "You must provide exactly one of `createdAfter` and `lastUpdatedAfter`."
+        guard (dates["createdAfter"] == nil) != (dates["lastUpdatedAfter"] == nil) else {
+            throw SearchRefusal(.exactlyOneAfter, "You must provide exactly one of createdAfter and lastUpdatedAfter")
+        }
+        byCreation = dates["createdAfter"] != nil
+        // "If `createdAfter` is provided, neither `lastUpdatedAfter` nor `lastUpdatedBefore` may be provided", and the reverse.
+        if byCreation, dates["lastUpdatedBefore"] != nil {
+            throw SearchRefusal(.beforeWithItsOwnAfter, "lastUpdatedBefore may not be provided with createdAfter")
+        }
+        if !byCreation, dates["createdBefore"] != nil {
+            throw SearchRefusal(.beforeWithItsOwnAfter, "createdBefore may not be provided with lastUpdatedAfter")
+        }
+        let afterName = byCreation ? "createdAfter" : "lastUpdatedAfter"
+        let beforeName = byCreation ? "createdBefore" : "lastUpdatedBefore"
+        after = dates[afterName]!
+        before = dates[beforeName]
+        if let before {
+            guard before >= after else {
+                throw SearchRefusal(.beforeNotEarlierThanAfter, "\(beforeName) must be equal to or after \(afterName)")
+            }
+            guard before <= now.addingTimeInterval(-beforeLag) else {
+                throw SearchRefusal(.beforeTwoMinutesAgo, "\(beforeName) must be at least two minutes before the time of the request")
+            }
+        }
+        // Lists are comma-separated (no `collectionFormat` in the model: Swagger 2.0's csv).
+        func list(_ name: String) -> [String] {
+            query[name].map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) } ?? []
+        }
+        let statusNames = list("fulfillmentStatuses")
+        for name in statusNames where FulfillmentStatus.allCases.first(where: { $0.rawValue == name }) == nil {
+            throw SearchRefusal(.knownValues, "fulfillmentStatuses `\(name)` is not one of \(FulfillmentStatus.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        statuses = Set(statusNames)
+        let parties = list("fulfilledBy")
+        for name in parties where FulfilledBy(rawValue: name) == nil {
+            throw SearchRefusal(.knownValues, "fulfilledBy `\(name)` is not one of MERCHANT, AMAZON")
+        }
+        fulfilledBy = Set(parties)
+        let marketplaceList = list("marketplaceIds")
+        // "maxItems": 50
+        guard marketplaceList.count <= 50 else {
+            throw SearchRefusal(.atMost50Marketplaces, "marketplaceIds has \(marketplaceList.count) values; at most 50 are allowed")
+        }
+        if marketplaceList.contains("") { throw SearchRefusal(.knownValues, "marketplaceIds has an empty value") }
+        marketplaces = Set(marketplaceList)
+        // "The value must be between 1 and 100. **Default:** 100."
+        if let text = query["maxResultsPerPage"] {
+            guard let value = Int(text), (1...100).contains(value) else {
+                throw SearchRefusal(.pageSize, "maxResultsPerPage must be an integer between 1 and 100")
+            }
+            perPage = value
+        } else {
+            perPage = 100
+        }
     }
 }

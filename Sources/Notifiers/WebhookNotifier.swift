@@ -24,7 +24,7 @@ public struct WebhookNotifier: Notifier {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         encoder.dateEncodingStrategy = .iso8601
-        let key = ["event", event.kind.rawValue, event.amazonOrderID.rawValue, event.detail].compactMap { $0 }.joined(separator: "/")
+        let key = ["event", event.kind.rawValue, event.subject, event.detail].compactMap { $0 }.joined(separator: "/")
         do {
             _ = try await delivery.post(Array(try encoder.encode(event)), idempotencyKey: key, event: "merchant.\(event.kind.rawValue)")
         } catch let error as WebhookDeliveryError where !error.isRetryable {

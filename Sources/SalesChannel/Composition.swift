@@ -94,16 +94,28 @@ public struct Composition: Sendable {
             total.apiCalls += usage.apiCalls
             total.throttled += usage.throttled
             total.secondsWaitingOnRateLimits += usage.secondsWaitingOnRateLimits
+            for budget in usage.budgets where !total.budgets.contains(where: { $0.name == budget.name }) {
+                total.budgets.append(budget)
+            }
         }
         return total
     }
 
     /// One full pass: every source until caught up, then every due effect until none is left
     /// (waiting for retries that are scheduled). Dead-lettered jobs stay for `jobs retry`.
+    /// - Throws: ``SourcesStopped`` after all that, when a source had to stop (see
+    ///   ``SourceStoppingError``); the other sources and the effects ran regardless.
     public func runOnce(logger: Logger) async throws {
+        var stops: [(sourceID: String, message: String)] = []
         for source in sources {
-            try await OrderSync(source: source, composition: self, logger: logger).catchUp()
+            do {
+                try await OrderSync(source: source, composition: self, logger: logger).catchUp()
+            } catch let error as any SourceStoppingError {
+                await stop(source.id, because: error, logger: logger)
+                stops.append((source.id, error.operatorMessage))
+            }
         }
         try await EffectRunner(composition: self, logger: logger).drain()
+        if !stops.isEmpty { throw SourcesStopped(stops: stops) }
     }
 }

@@ -114,7 +114,7 @@ struct DeploymentOptions: ParsableArguments {
         AmazonSourceFactory.SandboxLink(
             endpoint: endpoint, clientID: configuration.clientID, clientSecret: configuration.clientSecret,
             refreshToken: configuration.refreshToken, sellerID: configuration.sellerID, marketplaceID: configuration.marketplaceID,
-            rateScale: configuration.rateScale)
+            timeScale: configuration.timeScale)
     }
 }
 

@@ -36,8 +36,13 @@ struct RunCommand: AsyncParsableCommand {
         let composition = try deployment.composition(sandbox: sandbox)
         let logger = Logger(label: "saleschannel.run")
         let started = ContinuousClock.now
+        var stopped: SourcesStopped?
         if once {
-            try await composition.runOnce(logger: logger)
+            do {
+                try await composition.runOnce(logger: logger)
+            } catch let error as SourcesStopped {
+                stopped = error
+            }
         } else {
             var services: [any Service] = composition.services(logger: logger)
             if !quiet { services.append(ProgressLine(composition: composition, started: started)) }
@@ -49,6 +54,11 @@ struct RunCommand: AsyncParsableCommand {
         let stats = try await composition.store.statistics()
         print(Summary(counters: composition.statistics.snapshot, store: stats, elapsed: ContinuousClock.now - started,
                       usage: await composition.sourceUsage()).text)
+        if let stopped {
+            // Everything else ran; the summary is printed; the exit status says a source stopped.
+            printError("Error: \(stopped)")
+            throw ExitCode.failure
+        }
     }
 }
 
@@ -61,7 +71,7 @@ struct Summary {
 
     var text: String {
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-        return """
+        var text = """
             orders \(store.orders) (\(store.visibleOrders) visible) · commerce orders \(store.commerceOrders) · \
             shipped \(store.shippedOrders) · canceled \(store.canceledOrders) · jobs pending \(store.jobsPending), \
             failed \(store.jobsDead) · quarantined \(store.quarantined)
@@ -71,6 +81,13 @@ struct Summary {
             \(counters.shipmentsConfirmed) shipments confirmed, \(counters.errors) errors, \
             \(String(format: "%.1f", seconds)) s
             """
+        if !usage.budgets.isEmpty {
+            text += "\nbudget: " + usage.budgets.map(\.description).joined(separator: ", ") + " (last hour / sustained)"
+        }
+        for (source, reason) in counters.stoppedSources.sorted(by: { $0.key < $1.key }) {
+            text += "\nSTOPPED \(source): \(reason)"
+        }
+        return text
     }
 }
 
@@ -87,7 +104,13 @@ struct ProgressLine: Service {
             let c = composition.statistics.snapshot
             let usage = await composition.sourceUsage()
             let waited = String(format: "%.0f", usage.secondsWaitingOnRateLimits)
-            let line = "seen \(c.ordersSeen) · orders \(store.orders) · created \(store.commerceOrders) · shipped \(store.shippedOrders) · canceled \(store.canceledOrders) · jobs \(store.jobsPending) pending, \(store.jobsDead) failed · errors \(c.errors) · API calls \(max(usage.apiCalls, c.apiCalls)) · rate-limit wait \(waited) s"
+            var line = "seen \(c.ordersSeen) · orders \(store.orders) · created \(store.commerceOrders) · shipped \(store.shippedOrders) · canceled \(store.canceledOrders) · jobs \(store.jobsPending) pending, \(store.jobsDead) failed · errors \(c.errors) · API calls \(max(usage.apiCalls, c.apiCalls)) · rate-limit wait \(waited) s"
+            for budget in usage.budgets {
+                line += " · \(budget.description)"
+            }
+            if !c.stoppedSources.isEmpty {
+                line += " · STOPPED: " + c.stoppedSources.keys.sorted().joined(separator: ", ") + " (see the log)"
+            }
             FileHandle.standardError.write(Data((terminal ? "\r\u{1B}[2K" + line : line + "\n").utf8))
         }
     }

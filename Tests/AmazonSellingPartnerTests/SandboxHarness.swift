@@ -16,21 +16,38 @@ enum Harness {
         return configuration
     }
 
+    /// A client of the sandbox: its time scale is the sandbox's, its clock the sandbox's clock.
     static func client(
         _ endpoint: AmazonSandbox.Endpoint, _ configuration: SandboxConfiguration, http: HTTPClient,
-        rateScale: Double? = nil, baseDelay: Double = 0.02, maxAttempts: Int = 8, beforeLag: TimeInterval = 125
+        rateScale: Double? = nil, baseDelay: Double = 0.02, maxAttempts: Int = 8, clock: WallClock = .system,
+        refreshToken: String? = nil, clientSecret: String? = nil
     ) -> SellingPartnerClient {
         let tokens = LWATokenProvider(
-            credentials: LWACredentials(clientID: configuration.clientID, clientSecret: configuration.clientSecret,
-                                        grant: .refreshToken(configuration.refreshToken)),
-            endpoint: endpoint.tokenURL, http: http)
-        let limiter = rateScale.map { RateLimiter(timeScale: $0) } ?? RateLimiter.disabled()
+            credentials: LWACredentials(clientID: configuration.clientID, clientSecret: clientSecret ?? configuration.clientSecret,
+                                        grant: .refreshToken(refreshToken ?? configuration.refreshToken)),
+            endpoint: endpoint.tokenURL, http: http, clock: clock)
+        let limiter = rateScale.map { RateLimiter(timeScale: $0, clock: clock) } ?? RateLimiter.disabled()
         var logger = Logger(label: "test")
         logger.logLevel = .warning
         return SellingPartnerClient(
             configuration: .init(region: .northAmerica, endpoint: endpoint.baseURL, sellingPartnerID: configuration.sellerID,
-                                 maxAttempts: maxAttempts, baseDelay: baseDelay, maxDelay: 0.5, minimumBeforeLag: beforeLag),
-            tokens: tokens, http: http, limiter: limiter, logger: logger)
+                                 maxAttempts: maxAttempts, baseDelay: baseDelay, maxDelay: 0.5,
+                                 timeScale: SearchOrdersRule.minimumBeforeAge / configuration.beforeLag),
+            tokens: tokens, http: http, limiter: limiter, logger: logger, clock: clock)
+    }
+
+    /// A raw GET with a fresh access token, for requests the client would refuse to send.
+    static func rawGet(_ endpoint: AmazonSandbox.Endpoint, _ client: SellingPartnerClient, http: HTTPClient, _ pathAndQuery: String)
+        async throws -> (status: Int, headers: [String: String], body: [String: Any])
+    {
+        let token = try await client.tokens.accessToken()
+        var request = HTTPClientRequest(url: endpoint.baseURL + pathAndQuery)
+        request.headers.add(name: "x-amz-access-token", value: token)
+        let response = try await http.execute(request, timeout: .seconds(30))
+        let data = Data(buffer: try await response.body.collect(upTo: 32 << 20))
+        var headers: [String: String] = [:]
+        for header in response.headers { headers[header.name.lowercased()] = header.value }
+        return (Int(response.status.code), headers, (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] ?? [:])
     }
 
     /// The sandbox's ground truth.

@@ -1,68 +1,247 @@
 import AmazonChannel
 import AmazonSandbox
 import AmazonSellingPartner
-import AsyncHTTPClient
 import Foundation
+import Logging
 import SalesChannel
+import SalesChannelTesting
 import Testing
 
-/// The Amazon source's windows against the sandbox: checkpoints, overlap and reconciliation sweeps.
+/// The Amazon sources against the sandbox on virtual time: windows Amazon accepts, the budget
+/// they share, sweeps from its slack, and what stops a source.
 struct AmazonOrderSourceTests {
-    @Test func windowsContinueFromTheCheckpointAndSweepsReachBack() async throws {
-        var configuration = SandboxConfiguration()
-        configuration.orders = 300
-        configuration.existingShare = 1
-        configuration.rateLimits = false
-        configuration.beforeLag = 1
-        let settings = configuration
-        try await AmazonSandbox.withRunning(settings) { endpoint in
-            let http = AmazonSourceFactory.http
-            let tokens = LWATokenProvider(
-                credentials: .init(clientID: settings.clientID, clientSecret: settings.clientSecret, grant: .refreshToken(settings.refreshToken)),
-                endpoint: endpoint.tokenURL, http: http)
-            let client = SellingPartnerClient(
-                configuration: .init(region: .northAmerica, endpoint: endpoint.baseURL, sellingPartnerID: settings.sellerID, minimumBeforeLag: 2),
-                tokens: tokens, http: http, limiter: .disabled())
-            var source = AmazonOrderSource(
-                id: "test", client: client, sellerID: SellerID(settings.sellerID), marketplaceIDs: [settings.marketplaceID],
-                fulfilledBy: "MERCHANT", overlap: 600, initialLookback: 4 * 86400)
-            source.sweepInterval = nil  // no sweep until the test asks for one
+    @Test func everyPageOfAWindowRepeatsItsValuesAndTheNextWindowStartsWhereItEnded() async throws {
+        try await VirtualAmazon.run({ $0.orders = 500; $0.existingShare = 1; $0.rateLimits = false }) { amazon in
+            var source = amazon.source(.merchant)
+            source.sweepInterval = nil
             source.pageSize = 50
-
-            // The backfill: pages until caught up, each carrying its checkpoint.
             var checkpoint: SyncCheckpoint?
-            var backfill: Set<String> = []
+            var windows: [SearchWindow] = []
+            var seen: Set<String> = []
             var more = true
             while more {
                 let page = try await source.changes(after: checkpoint)
-                backfill.formUnion(page.orders.map(\.amazonOrderID.rawValue))
-                #expect(page.orders.allSatisfy { $0.fulfillmentChannel == .merchant })
+                seen.formUnion(page.orders.map(\.amazonOrderID.rawValue))
                 checkpoint = page.checkpoint
                 more = page.hasMore
+                if let window = try source.position(checkpoint).poll { windows.append(window) }
+                // Time moves between pages (the old client sent a new `lastUpdatedBefore` each time).
+                amazon.time.advance(by: 90)
             }
-            #expect(backfill.count > 100)
+            let stats = try await amazon.stats()
+            #expect(stats["400", default: 0] == 0, "Amazon refused a page")
+            #expect(windows.count >= 5)
+            #expect(Set(windows.map(\.lastUpdatedBefore)).count == 1 && Set(windows.map(\.lastUpdatedAfter)).count == 1)
+            #expect(windows.map(\.pages) == Array(1...windows.count))
+            let truth = try await amazon.truth()
+            #expect(seen.count == truth.filter { $0["fulfillmentChannel"] as? String == "MFN" }.count)
 
-            // The next window starts where Amazon confirmed the last one, minus the overlap: few orders.
+            // The next window starts at the previous window's end minus the overlap.
+            let position = try source.position(checkpoint)
+            #expect(position.poll == nil)
+            #expect(position.nextAfter == windows[0].lastUpdatedBefore.addingTimeInterval(-source.overlap))
+            amazon.time.advance(by: 600)
             let next = try await source.changes(after: checkpoint)
-            #expect(next.orders.count < backfill.count / 2)
-            checkpoint = next.checkpoint
+            #expect(next.orders.count < seen.count / 4)
+        }
+    }
 
-            // When a sweep is due, the next window reaches back over the last 24 hours again.
-            source.sweepInterval = 0
-            var swept: Set<String> = []
-            more = true
+    @Test func aBackfillThatOutrunsTheBurstCompletesAtAmazonsRealRates() async throws {
+        // 3,000 orders at Amazon's documented rates (searchOrders 0.0056/s, burst 20): about 30
+        // pages, so the last ten wait 178 s each. Virtual time makes that a second here.
+        try await VirtualAmazon.run({
+            $0.orders = 3000
+            $0.existingShare = 1
+            $0.start = VirtualAmazon.epoch.addingTimeInterval(-2 * 86400)  // every timeline is complete
+        }) { amazon in
+            let budget = amazon.budget()
+            let sources = [amazon.source(.merchant, budget: budget), amazon.source(.amazon, budget: budget)]
+            let store = InMemoryChannelStore()
+            let composition = Composition(store: store, backend: InMemoryCommerceBackend(), sources: sources, customerPolicy: FixedCustomerPolicy())
+            let started = amazon.time.now
+            try await composition.runOnce(logger: VirtualAmazon.quiet)
+            let elapsed = amazon.time.now.timeIntervalSince(started)
+
+            let truth = try await amazon.truth()
+            let mfn = truth.filter { $0["fulfillmentChannel"] as? String == "MFN" }.count
+            let fba = truth.filter { $0["fulfillmentChannel"] as? String == "AFN" && $0["status"] as? String == "SHIPPED" }.count
+            let needed = (mfn + 99) / 100 + (fba + 99) / 100
+            let stats = try await amazon.stats()
+            #expect(needed > 20, "the burst must run out")
+            #expect(stats["searchOrders"] == needed, "searchOrders calls = pages needed")
+            #expect(stats["400", default: 0] == 0, "no page refused")
+            #expect(stats["throttled", default: 0] == 0, "no 429")
+            #expect(try await store.records(includeHidden: true).count == mfn + fba)
+            #expect(composition.statistics.snapshot.stoppedSources.isEmpty)
+            #expect(elapsed >= Double(needed - 20) / 0.0056 * 0.99, "never faster than Amazon's bucket")
+            print("real-rate backfill: \(mfn + fba) orders in \(needed) pages, \(stats["searchOrders"] ?? 0) searchOrders calls, 0 refused, \(stats["throttled", default: 0]) 429s, \(Int(elapsed)) s of Amazon time")
+        }
+    }
+
+    @Test func aCheckpointOfTheFirstReleaseStillLoads() async throws {
+        try await VirtualAmazon.run({ $0.orders = 300; $0.existingShare = 1; $0.rateLimits = false }) { amazon in
+            var source = amazon.source(.merchant)
+            source.sweepInterval = nil
+            source.pageSize = 40
+            // What the first release stored mid-window: the window's start, the end Amazon echoed, the token.
+            let after = amazon.time.now.addingTimeInterval(-6 * 86400)
+            let first = try await source.client.searchOrders(SearchOrdersQuery(
+                lastUpdatedAfter: after, lastUpdatedBefore: amazon.time.now.addingTimeInterval(-300), marketplaceIds: [amazon.configuration.marketplaceID],
+                fulfilledBy: [.merchant], maxResultsPerPage: 40))
+            let token = try #require(first.pagination?.nextToken)
+            let echoed = try #require(first.lastUpdatedBefore)
+            let legacy = #"{"after":"\#(SPAPIJSON.formatDate(after))","confirmedBefore":"\#(SPAPIJSON.formatDate(echoed))","token":"\#(token)","lastSweep":"\#(SPAPIJSON.formatDate(amazon.time.now))"}"#
+            amazon.time.advance(by: 120)
+            var checkpoint: SyncCheckpoint? = SyncCheckpoint(legacy)
+            var seen = Set(first.orders.map(\.orderId))
+            var more = true
             while more {
                 let page = try await source.changes(after: checkpoint)
-                swept.formUnion(page.orders.map(\.amazonOrderID.rawValue))
+                seen.formUnion(page.orders.map(\.amazonOrderID.rawValue))
                 checkpoint = page.checkpoint
                 more = page.hasMore
             }
-            let cutoff = Date().addingTimeInterval(-86400)
-            let recent = try await client.searchOrders(SearchOrdersQuery(
-                lastUpdatedAfter: cutoff, marketplaceIds: [settings.marketplaceID], fulfilledBy: "MERCHANT"))
-            #expect(swept.count > next.orders.count)
-            #expect(swept.count >= recent.orders.count)
-            #expect(swept.isSubset(of: backfill))
+            let stats = try await amazon.stats()
+            #expect(stats["400", default: 0] == 0, "the stored window's next page was refused")
+            let truth = try await amazon.truth()
+            #expect(seen.count == truth.filter { $0["fulfillmentChannel"] as? String == "MFN" }.count)
+            let position = try source.position(checkpoint)
+            #expect(position.version == AmazonSyncPosition.currentVersion)
+            #expect(position.nextAfter == echoed.addingTimeInterval(-source.overlap))
+            // A checkpoint from a newer release is refused, not guessed at.
+            let newer = SyncCheckpoint(#"{"version":99,"nextAfter":"2026-01-01T00:00:00Z"}"#)
+            #expect(throws: AmazonSourceStopped.self) { _ = try source.position(newer) }
         }
+    }
+
+    @Test func aRefusedTokenRestartsTheWindowOnceAndARefusalAfterThatStopsTheSource() async throws {
+        try await VirtualAmazon.run({ $0.orders = 400; $0.existingShare = 1; $0.rateLimits = false }) { amazon in
+            let log = CapturedLog()
+            /// A source as a newly started process has it (its client has never seen the window's tokens).
+            func process() -> AmazonOrderSource {
+                var source = amazon.source(.merchant, logger: log.logger)
+                source.sweepInterval = nil
+                source.pageSize = 50
+                return source
+            }
+            let source = process()
+            let first = try await source.changes(after: nil)
+            #expect(first.hasMore)
+            // Amazon's tokens expire after 24 hours.
+            amazon.time.advance(by: 25 * 3600)
+
+            // The process that was given the token knows it has expired: it starts over without a call.
+            let known = try await source.changes(after: first.checkpoint)
+            #expect(known.apiCalls == 0 && known.orders.isEmpty && known.hasMore)
+            #expect(try source.position(known.checkpoint).poll?.restarted == true)
+            #expect(try await amazon.stats()["400", default: 0] == 0)
+
+            // A restarted process asks with the stored token, and Amazon refuses it.
+            let restarted = try await process().changes(after: first.checkpoint)
+            #expect(restarted.orders.isEmpty && restarted.hasMore)
+            let window = try #require(try source.position(restarted.checkpoint).poll)
+            #expect(window.restarted && window.token == nil && window.pages == 0)
+            let warning = try #require(log.entries.last { $0.level == .warning })
+            #expect(warning.message.contains("refused"))
+            #expect(warning.metadata["code"] == "InvalidInput")
+            #expect(warning.metadata["requestId"].map { "\($0)" } ?? "-" != "-")
+            #expect(warning.metadata["action"] == "starting the window over")
+
+            let again = try await process().changes(after: restarted.checkpoint)
+            #expect(!again.orders.isEmpty && again.hasMore)
+            amazon.time.advance(by: 25 * 3600)
+            do {
+                _ = try await process().changes(after: again.checkpoint)
+                Issue.record("a second refusal did not stop the source")
+            } catch let stop as AmazonSourceStopped {
+                #expect(stop.eventKind == .sourceStopped)
+                #expect(stop.operatorMessage.contains("twice"))
+                #expect(stop.error.requestID != nil && stop.operatorMessage.contains(stop.error.requestID ?? "?"))
+            }
+            #expect(log.entries.last { $0.level == .warning }?.metadata["action"] == "stopping the source")
+            let stats = try await amazon.stats()
+            #expect(stats["refused:token-expires-after-24-hours"] == 2)
+        }
+    }
+
+    @Test func refusedCredentialsStopTheSourceTellTheMerchantAndLetTheRestRun() async throws {
+        try await VirtualAmazon.run({ $0.orders = 120; $0.existingShare = 1; $0.rateLimits = false }) { amazon in
+            for (refreshToken, secret, mention) in [("Atzr|revoked-by-the-seller", nil, "re-authorise"), (nil, "rotated-secret-value", "clientSecret")] {
+                let notifier = RecordingNotifier()
+                let revoked = amazon.source(.merchant, refreshToken: refreshToken, clientSecret: secret)
+                let working = amazon.source(.amazon)
+                let store = InMemoryChannelStore()
+                let composition = Composition(
+                    store: store, backend: InMemoryCommerceBackend(), sources: [revoked, working], customerPolicy: FixedCustomerPolicy(),
+                    notifiers: [notifier])
+                do {
+                    try await composition.runOnce(logger: VirtualAmazon.quiet)
+                    Issue.record("run once did not report the stopped source")
+                } catch let stopped as SourcesStopped {
+                    #expect(stopped.stops.map(\.sourceID) == [revoked.id])
+                    #expect(stopped.description.contains(mention))
+                }
+                let event = try #require(notifier.events.first { $0.kind == .authorizationFailed })
+                #expect(event.sourceID == revoked.id && event.amazonOrderID == nil)
+                #expect(!event.message.contains(secret ?? refreshToken ?? "?"))
+                #expect(composition.statistics.snapshot.stoppedSources[revoked.id] != nil)
+                // The other source went on: its orders are stored.
+                #expect(try await store.records(includeHidden: true).contains { $0.order.fulfillmentChannel == .amazon })
+                // One token request, not a retry loop.
+                #expect(await revoked.client.tokens.refreshCount == 1)
+            }
+        }
+    }
+
+    /// Runs an MFN and an FBA source of one seller for `hours` of virtual time, a sync every minute.
+    static func simulate(hours: Double, sweeps: Bool) async throws -> (polls: [String: [Date]], sweeps: Int, sweepPages: [Int], stats: [String: Int], lastHour: BudgetUse, interval: TimeInterval) {
+        try await VirtualAmazon.run({ $0.orders = 600; $0.existingShare = 1 }) { amazon in
+            let budget = amazon.budget()
+            var sources = [amazon.source(.merchant, budget: budget), amazon.source(.amazon, budget: budget)]
+            for index in sources.indices {
+                sources[index].pageSize = 20
+                sources[index].sweepInterval = sweeps ? 3600 : nil
+            }
+            let composition = Composition(store: InMemoryChannelStore(), backend: InMemoryCommerceBackend(), sources: sources, customerPolicy: FixedCustomerPolicy())
+            var polls: [String: [Date]] = [:]
+            var sweepPages: [Int] = []
+            var completed = 0
+            let end = amazon.time.now.addingTimeInterval(hours * 3600)
+            while amazon.time.now < end {
+                for source in sources {
+                    let sync = OrderSync(source: source, composition: composition, logger: VirtualAmazon.quiet)
+                    var more = true
+                    while more {
+                        let before = try source.position(try await composition.store.checkpoint(for: source.id))
+                        more = try await sync.syncPage()
+                        if let start = budget.lastPollStart(source.id), polls[source.id]?.last != start { polls[source.id, default: []].append(start) }
+                        let after = try source.position(try await composition.store.checkpoint(for: source.id))
+                        if after.sweepsCompleted > before.sweepsCompleted, let done = before.sweep { sweepPages.append(done.pages + 1) }
+                        if after.sweepsCompleted > before.sweepsCompleted { completed += 1 }
+                    }
+                }
+                amazon.time.advance(by: 60)
+            }
+            return (polls, completed, sweepPages, try await amazon.stats(), await budget.use(), await budget.pollInterval())
+        }
+    }
+
+    @Test func pollingComesFirstAndSweepsRunFromTheSlackResumingWhereTheyStopped() async throws {
+        let hours = 8.0
+        let without = try await Self.simulate(hours: hours, sweeps: false)
+        let with = try await Self.simulate(hours: hours, sweeps: true)
+        for (source, starts) in with.polls {
+            let gaps = zip(starts.dropFirst(), starts).map { $0.timeIntervalSince($1) }
+            // Paced by the budget: never sooner than the fair share, and never held up by a sweep.
+            #expect(gaps.allSatisfy { $0 >= with.interval - 1 }, "\(source) polled sooner than its share")
+            #expect(gaps.dropFirst().allSatisfy { $0 <= with.interval + 61 }, "\(source) was held up: \(gaps.map { Int($0) })")
+            #expect(abs(starts.count - (without.polls[source]?.count ?? 0)) <= 1, "sweeps changed how often \(source) polls")
+        }
+        #expect(with.sweeps >= 2, "sweeps completed: \(with.sweeps)")
+        #expect(with.sweepPages.allSatisfy { $0 > 2 }, "each sweep took several pages, resumed call after call: \(with.sweepPages)")
+        #expect(with.stats["throttled", default: 0] == 0 && with.stats["400", default: 0] == 0)
+        #expect(Double(with.lastHour.callsLastHour) <= with.lastHour.sustainedPerHour + 1, "\(with.lastHour)")
+        #expect(with.stats["searchOrders", default: 0] > without.stats["searchOrders", default: 0])
+        print("8 hours, 2 sources, one budget: polls every \(Int(with.interval)) s per source; \(with.sweeps) sweeps of \(with.sweepPages) pages; \(with.lastHour)")
     }
 }

@@ -8,12 +8,16 @@ import NIOHTTP1
 /// Gets and caches Login with Amazon access tokens.
 ///
 /// A token is refreshed 60 seconds before it expires (as Amazon's own clients do), and however
-/// many requests wait for a token at once, only one refresh is in flight.
+/// many requests wait for a token at once, only one refresh is in flight. LWA's answers become
+/// distinct ``SellingPartnerError`` codes: `invalid_grant` (the seller must authorise the app
+/// again), `invalid_client` (the client secret was rotated or is wrong), other refusals, and
+/// `server_error`/`temporarily_unavailable`/5xx/429 (``SellingPartnerError/Code/tokenUnavailable``,
+/// worth retrying).
 public actor LWATokenProvider {
     public let credentials: LWACredentials
     public let endpoint: String
     private let http: HTTPClient
-    private let clock: @Sendable () -> Date
+    private let clock: WallClock
     private var cached: (token: String, expires: Date)?
     private var refreshing: Task<(String, Date), any Error>?
     /// Token requests made, for tests and figures.
@@ -21,7 +25,7 @@ public actor LWATokenProvider {
 
     /// - Parameter endpoint: `https://api.amazon.com/auth/o2/token`, or a sandbox's.
     public init(credentials: LWACredentials, endpoint: String = "https://api.amazon.com/auth/o2/token",
-                http: HTTPClient, clock: @escaping @Sendable () -> Date = { Date() }) {
+                http: HTTPClient, clock: WallClock = .system) {
         self.credentials = credentials
         self.endpoint = endpoint
         self.http = http
@@ -30,7 +34,7 @@ public actor LWATokenProvider {
 
     /// A valid access token, refreshing it when it has less than 60 s left.
     public func accessToken() async throws -> String {
-        if let cached, cached.expires.timeIntervalSince(clock()) > 60 { return cached.token }
+        if let cached, cached.expires.timeIntervalSince(clock.now()) > 60 { return cached.token }
         if let refreshing { return try await refreshing.value.0 }
         let task = Task { try await self.requestToken() }
         refreshing = task
@@ -54,14 +58,15 @@ public actor LWATokenProvider {
         request.method = .POST
         request.headers.add(name: "Content-Type", value: "application/x-www-form-urlencoded;charset=UTF-8")
         request.body = .bytes(ByteBuffer(string: fields.map { "\($0.0)=\(QueryEncoding.encode($0.1))" }.joined(separator: "&")))
-        let started = clock()
+        let started = clock.now()
         let response: HTTPClientResponse
+        let body: Data
         do {
             response = try await http.execute(request, timeout: .seconds(30))
+            body = Data(buffer: try await response.body.collect(upTo: 1 << 20))
         } catch {
             throw SellingPartnerError(code: .transport, message: "the token endpoint did not answer: \(error)", requestID: nil, status: nil)
         }
-        let body = Data(buffer: try await response.body.collect(upTo: 1 << 20))
         let requestID = response.headers.first(name: "x-amzn-RequestId")
         struct Token: Decodable { var access_token: String; var expires_in: Int }
         struct Failure: Decodable { var error: String; var error_description: String? }
@@ -69,12 +74,17 @@ public actor LWATokenProvider {
             return (token.access_token, started.addingTimeInterval(TimeInterval(token.expires_in)))
         }
         let failure = try? JSONDecoder().decode(Failure.self, from: body)
-        let code: SellingPartnerError.Code = switch failure?.error {
-        case "invalid_grant": .invalidGrant
-        case "invalid_client": .invalidClient
-        default: .tokenRefused
+        let code: SellingPartnerError.Code
+        switch failure?.error {
+        case "invalid_grant": code = .invalidGrant
+        case "invalid_client": code = .invalidClient
+        case "server_error", "temporarily_unavailable": code = .tokenUnavailable
+        case nil where response.status.code >= 500 || response.status.code == 429 || response.status == .ok: code = .tokenUnavailable
+        default: code = response.status.code >= 500 ? .tokenUnavailable : .tokenRefused
         }
-        throw SellingPartnerError(code: code, message: failure?.error_description ?? "HTTP \(response.status.code)", requestID: requestID,
-                                  status: Int(response.status.code))
+        // LWA's own description only: it never repeats the secret or the refresh token.
+        let described = [failure?.error, failure?.error_description].compactMap { $0 }.joined(separator: ": ")
+        throw SellingPartnerError(code: code, message: "Login with Amazon: " + (described.isEmpty ? "HTTP \(response.status.code)" : described),
+                                  requestID: requestID, status: Int(response.status.code))
     }
 }

@@ -2,6 +2,11 @@ import Foundation
 
 /// Token buckets per (selling partner, region, operation), seeded from the models' usage plans
 /// and adjusted when Amazon sends `x-amzn-RateLimit-Limit`.
+///
+/// Amazon's buckets refill at the plan's rate up to its burst; one request takes one token and a
+/// request finding the bucket empty gets 429. ``acquire(_:key:)`` waits for a token;
+/// ``acquireIfSpare(_:key:keeping:)`` takes one only when more than a reserve is left, for work
+/// that must never delay the rest (a reconciliation sweep).
 public actor RateLimiter {
     /// An operation's documented rate (requests per second) and burst.
     public struct Plan: Hashable, Sendable {
@@ -13,7 +18,8 @@ public actor RateLimiter {
         }
     }
 
-    /// Amazon's documented usage plans (Orders v2026-01-01 and v0 confirmShipment).
+    /// Amazon's documented usage plans: the `**Usage Plan:**` tables of Orders v2026-01-01
+    /// (`searchOrders`, `getOrder`) and Orders v0 (`confirmShipment`).
     public static let documented: [String: Plan] = [
         "searchOrders": Plan(rate: 0.0056, burst: 20),
         "getOrder": Plan(rate: 0.5, burst: 30),
@@ -28,7 +34,8 @@ public actor RateLimiter {
 
     private var buckets: [String: Bucket] = [:]
     private let plans: [String: Plan]
-    /// Multiplies every rate: the sandbox's `--time-scale` for tests; 1 against Amazon.
+    private let clock: WallClock
+    /// Multiplies every rate: a time-scaled sandbox's scale; 1 against Amazon.
     public let timeScale: Double
     /// Seconds spent waiting for tokens, for the progress line.
     public private(set) var secondsWaited: Double = 0
@@ -36,41 +43,77 @@ public actor RateLimiter {
     /// Whether buckets are kept at all; a disabled limiter never waits (for endpoints without limits).
     public let isEnabled: Bool
 
-    public init(plans: [String: Plan] = RateLimiter.documented, timeScale: Double = 1) {
+    public init(plans: [String: Plan] = RateLimiter.documented, timeScale: Double = 1, clock: WallClock = .system) {
         self.plans = plans
         self.timeScale = timeScale
+        self.clock = clock
         self.isEnabled = true
     }
 
     private init(disabled: Void) {
         plans = [:]
         timeScale = 1
+        clock = .system
         isEnabled = false
     }
 
     /// A limiter that never waits.
     public static func disabled() -> RateLimiter { RateLimiter(disabled: ()) }
 
+    /// The bucket as it stands now (refilled up to the present).
+    private func refreshed(_ id: String, _ operation: String, now: Date) -> Bucket {
+        let plan = plans[operation] ?? Plan(rate: 1, burst: 1)
+        var bucket = buckets[id] ?? Bucket(plan: plan, tokens: plan.burst, updated: now)
+        bucket.tokens = min(bucket.plan.burst, bucket.tokens + max(0, now.timeIntervalSince(bucket.updated)) * bucket.plan.rate * timeScale)
+        bucket.updated = now
+        return bucket
+    }
+
     /// Waits until the bucket has a token, then takes it.
     public func acquire(_ operation: String, key: String) async throws {
         guard isEnabled else { return }
         let id = key + "/" + operation
         while true {
-            let now = Date()
-            var bucket = buckets[id] ?? Bucket(plan: plans[operation] ?? Plan(rate: 1, burst: 1), tokens: plans[operation]?.burst ?? 1, updated: now)
-            let rate = bucket.plan.rate * timeScale
-            bucket.tokens = min(bucket.plan.burst, bucket.tokens + now.timeIntervalSince(bucket.updated) * rate)
-            bucket.updated = now
+            var bucket = refreshed(id, operation, now: clock.now())
             if bucket.tokens >= 1 {
                 bucket.tokens -= 1
                 buckets[id] = bucket
                 return
             }
             buckets[id] = bucket
-            let wait = (1 - bucket.tokens) / rate * 1.01 + 0.002
+            let wait = (1 - bucket.tokens) / (bucket.plan.rate * timeScale) * 1.01 + 0.002
             secondsWaited += wait
-            try await Task.sleep(for: .milliseconds(Int((wait * 1000).rounded(.up)) + 1))
+            try await clock.sleep(wait)
         }
+    }
+
+    /// Takes a token only if at least `reserve` tokens stay in the bucket afterwards; never waits.
+    /// - Returns: whether a token was taken.
+    public func acquireIfSpare(_ operation: String, key: String, keeping reserve: Double) -> Bool {
+        guard isEnabled else { return true }
+        let id = key + "/" + operation
+        var bucket = refreshed(id, operation, now: clock.now())
+        defer { buckets[id] = bucket }
+        guard bucket.tokens >= 1 + reserve else { return false }
+        bucket.tokens -= 1
+        return true
+    }
+
+    /// Tokens in the bucket now (the burst when the bucket was never used).
+    public func tokens(_ operation: String, key: String) -> Double {
+        guard isEnabled else { return .infinity }
+        let id = key + "/" + operation
+        let bucket = refreshed(id, operation, now: clock.now())
+        buckets[id] = bucket
+        return bucket.tokens
+    }
+
+    /// The rate in force for an operation, in requests per second of this limiter's clock (the
+    /// documented or reported rate times ``timeScale``).
+    public func rate(_ operation: String, key: String) -> Double {
+        guard isEnabled else { return .infinity }
+        let plan = buckets[key + "/" + operation]?.plan ?? plans[operation] ?? Plan(rate: 1, burst: 1)
+        return plan.rate * timeScale
     }
 
     /// Called when an answer arrives: refill is counted from here, not from when the request
@@ -80,7 +123,7 @@ public actor RateLimiter {
     public func answered(_ operation: String, key: String) {
         guard isEnabled else { return }
         let id = key + "/" + operation
-        buckets[id]?.updated = Date()
+        buckets[id]?.updated = clock.now()
     }
 
     /// Adopts the rate Amazon reports for an operation (the header is best-effort). The header
@@ -96,6 +139,6 @@ public actor RateLimiter {
     public func drain(_ operation: String, key: String) {
         let id = key + "/" + operation
         buckets[id]?.tokens = 0
-        buckets[id]?.updated = Date()
+        buckets[id]?.updated = clock.now()
     }
 }

@@ -21,8 +21,10 @@ public struct SellingPartnerError: Error, Hashable, Sendable, CustomStringConver
         case invalidGrant = "invalid-grant"
         /// LWA `invalid_client`: the client id or secret is wrong (a rotated or expired secret).
         case invalidClient = "invalid-client"
-        /// Another LWA refusal.
+        /// Another LWA refusal (`invalid_request`, `unauthorized_client`, `invalid_scope`, …).
         case tokenRefused = "token-refused"
+        /// LWA could not issue a token for now (`server_error`, `temporarily_unavailable`, 5xx, 429).
+        case tokenUnavailable = "token-unavailable"
         /// 400: Amazon refused the request's content (not retried).
         case invalidInput = "invalid-input"
         case unauthorized
@@ -40,7 +42,7 @@ public struct SellingPartnerError: Error, Hashable, Sendable, CustomStringConver
     /// Whether retrying later can help.
     public var isRetryable: Bool {
         switch code {
-        case .throttled, .serverError, .transport, .malformedResponse: true
+        case .throttled, .serverError, .transport, .malformedResponse, .tokenUnavailable: true
         default: false
         }
     }

@@ -91,9 +91,30 @@ public struct Order: Codable, Hashable, Sendable {
         }
     }
 
+    /// "The money that the seller receives from the sale of the order."
     public struct OrderProceeds: Codable, Hashable, Sendable {
         public var grandTotal: Money?
-        public init(grandTotal: Money?) { self.grandTotal = grandTotal }
+        /// Per category, "aggregated across all order items (such as `ITEM`, `SHIPPING`, and
+        /// `TAX`) or applied at the order level (such as `DELIVERY_TIP`)".
+        public var breakdowns: [Breakdown]?
+        public init(grandTotal: Money?, breakdowns: [Breakdown]? = nil) {
+            self.grandTotal = grandTotal
+            self.breakdowns = breakdowns
+        }
+
+        /// `OrderProceedsBreakdown`.
+        public struct Breakdown: Codable, Hashable, Sendable {
+            /// `ITEM`, `SHIPPING`, `GIFT_WRAP`, `COD_FEE`, `TAX`, `DISCOUNT`, `DELIVERY_TIP`, `OTHER`.
+            public var type: String
+            /// `PENDING` or `FINALIZED`; only for charges processed after checkout (`DELIVERY_TIP`).
+            public var status: String?
+            public var subtotal: Money
+            public init(type: String, status: String? = nil, subtotal: Money) {
+                self.type = type
+                self.status = status
+                self.subtotal = subtotal
+            }
+        }
     }
 
     public struct OrderFulfillment: Codable, Hashable, Sendable {
@@ -144,9 +165,39 @@ public struct Order: Codable, Hashable, Sendable {
             public init(unitPrice: Money?) { self.unitPrice = unitPrice }
         }
 
+        /// "The money that the seller receives from the sale of this specific item."
         public struct ItemProceeds: Codable, Hashable, Sendable {
             public var proceedsTotal: Money?
-            public init(proceedsTotal: Money?) { self.proceedsTotal = proceedsTotal }
+            public var breakdowns: [Breakdown]?
+            public init(proceedsTotal: Money?, breakdowns: [Breakdown]? = nil) {
+                self.proceedsTotal = proceedsTotal
+                self.breakdowns = breakdowns
+            }
+
+            /// `ItemProceedsBreakdown`.
+            public struct Breakdown: Codable, Hashable, Sendable {
+                /// `ITEM`, `SHIPPING`, `GIFT_WRAP`, `COD_FEE`, `OTHER`, `TAX`, `DISCOUNT`.
+                public var type: String
+                public var subtotal: Money
+                /// "only available for TAX and DISCOUNT proceeds types".
+                public var detailedBreakdowns: [Detail]?
+                public init(type: String, subtotal: Money, detailedBreakdowns: [Detail]? = nil) {
+                    self.type = type
+                    self.subtotal = subtotal
+                    self.detailedBreakdowns = detailedBreakdowns
+                }
+            }
+
+            /// `ItemProceedsDetailedBreakdown`.
+            public struct Detail: Codable, Hashable, Sendable {
+                /// `ITEM`, `SHIPPING`, `GIFT_WRAP`, `COD_FEE`, `OTHER`, `DISCOUNT`.
+                public var subtype: String?
+                public var value: Money?
+                public init(subtype: String?, value: Money?) {
+                    self.subtype = subtype
+                    self.value = value
+                }
+            }
         }
 
         public struct Cancellation: Codable, Hashable, Sendable {

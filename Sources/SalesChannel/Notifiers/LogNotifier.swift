@@ -8,11 +8,13 @@ public struct LogNotifier: Notifier {
     public func notify(_ event: MerchantEvent) async throws {
         let level: Logger.Level = switch event.kind {
         case .handoffFailed, .shipmentRefused, .deadLettered: .warning
+        case .authorizationFailed, .sourceStopped: .error
         default: .info
         }
-        logger.log(level: level, "\(event.message)", metadata: [
-            "event": "\(event.kind.rawValue)", "order": "\(event.amazonOrderID)",
-        ])
+        var metadata: Logger.Metadata = ["event": "\(event.kind.rawValue)"]
+        if let order = event.amazonOrderID { metadata["order"] = "\(order)" }
+        if let source = event.sourceID { metadata["source"] = "\(source)" }
+        logger.log(level: level, "\(event.message)", metadata: metadata)
     }
 
     public static let descriptor = PluginDescriptor(

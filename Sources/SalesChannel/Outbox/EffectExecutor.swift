@@ -98,6 +98,7 @@ struct EffectExecutor: Sendable {
         case .canceled: return "Amazon order \(id)\(number) was canceled by Amazon"
         case .buyerRequestedCancellation: return "The buyer of Amazon order \(id)\(number) asked to cancel it"
         case .deadLettered: return "\(detail ?? "a job") for Amazon order \(id) failed too often and was set aside"
+        case .authorizationFailed, .sourceStopped: return "Amazon order \(id): \(detail ?? kind.rawValue)"
         }
     }
 }

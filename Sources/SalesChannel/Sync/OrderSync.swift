@@ -52,7 +52,8 @@ public struct OrderSync: Sendable {
         while try await syncPage() {}
     }
 
-    /// Polls for ever, until graceful shutdown; errors are logged and retried with backoff.
+    /// Polls for ever, until graceful shutdown; errors are logged and retried with backoff. A
+    /// ``SourceStoppingError`` stops this source for the rest of the run (see its contract).
     public func run() async throws {
         var failures = 0
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
@@ -60,6 +61,11 @@ public struct OrderSync: Sendable {
             do {
                 wait = try await syncPage() ? 0 : composition.tuning.pollInterval
                 failures = 0
+            } catch let error as any SourceStoppingError {
+                await composition.stop(source.id, because: error, logger: logger)
+                // Stay until shutdown: a service that returns would end the whole group.
+                try? await gracefulShutdown()
+                return
             } catch {
                 failures += 1
                 composition.statistics.update { $0.errors += 1 }

@@ -18,6 +18,8 @@ public final class RunStatistics: Sendable {
         public var cancellations = 0
         public var errors = 0
         public var deadLettered = 0
+        /// Sources that stopped, with the reason a person must act on.
+        public var stoppedSources: [String: String] = [:]
     }
 
     public var snapshot: Counters { state.withLock { $0 } }

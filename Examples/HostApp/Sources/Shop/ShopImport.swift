@@ -35,7 +35,7 @@ public enum ShopImport {
             sellerID: sandbox.sellerID, marketplaceIDs: [sandbox.marketplaceID],
             credentials: LWACredentials(clientID: sandbox.clientID, clientSecret: sandbox.clientSecret, grant: .refreshToken(sandbox.refreshToken)),
             region: .northAmerica, endpoint: endpoint.baseURL, lwaEndpoint: endpoint.tokenURL)
-        account.rateScale = sandbox.rateScale
+        account.timeScale = sandbox.timeScale
         return account
     }
 }
