@@ -174,6 +174,8 @@ public struct AmazonOrderSource: OrderSource {
             } else {
                 position.sweepsCompleted += 1
                 position.lastSweepCompleted = now
+                position.lastSweepPages = window.pages
+                position.lastSweepOrders = window.orders
                 logger.info("reconciliation sweep completed", metadata: [
                     "source": "\(id)", "pages": "\(window.pages)", "orders": "\(window.orders)",
                     "minutes": "\(Int(now.timeIntervalSince(window.started) / 60))",

@@ -19,6 +19,9 @@ public struct AmazonSyncPosition: Codable, Hashable, Sendable {
     public var lastSweepStart: Date?
     public var lastSweepCompleted: Date?
     public var sweepsCompleted: Int = 0
+    /// Pages and orders of the last completed sweep.
+    public var lastSweepPages: Int?
+    public var lastSweepOrders: Int?
 
     public init(nextAfter: Date, lastSweepStart: Date?) {
         self.nextAfter = nextAfter
@@ -26,7 +29,7 @@ public struct AmazonSyncPosition: Codable, Hashable, Sendable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case version, nextAfter, poll, sweep, lastSweepStart, lastSweepCompleted, sweepsCompleted
+        case version, nextAfter, poll, sweep, lastSweepStart, lastSweepCompleted, sweepsCompleted, lastSweepPages, lastSweepOrders
     }
 
     /// The format of the first release: `after`, `confirmedBefore` (the window's end as Amazon
@@ -50,6 +53,8 @@ public struct AmazonSyncPosition: Codable, Hashable, Sendable {
         lastSweepStart = try container.decodeIfPresent(Date.self, forKey: .lastSweepStart)
         lastSweepCompleted = try container.decodeIfPresent(Date.self, forKey: .lastSweepCompleted)
         sweepsCompleted = try container.decodeIfPresent(Int.self, forKey: .sweepsCompleted) ?? 0
+        lastSweepPages = try container.decodeIfPresent(Int.self, forKey: .lastSweepPages)
+        lastSweepOrders = try container.decodeIfPresent(Int.self, forKey: .lastSweepOrders)
     }
 
     /// Reads a checkpoint in this release's format or the first release's.

@@ -117,18 +117,20 @@ struct DayBenchmark: AsyncParsableCommand {
             let end = start.addingTimeInterval(duration)
             while Date() < end {
                 try await Task.sleep(for: .milliseconds(Int(min(60 / scale, 1) * 1000)))
-                // Sweeps, seen in the checkpoints.
+                // Sweeps, seen in the checkpoints (one may start and complete between two looks).
                 for source in sources {
                     guard let position = try? source.position(try await store.checkpoint(for: source.id)) else { continue }
-                    if let sweep = position.sweep, !sweeps.contains(where: { $0.source == source.id && $0.started == sweep.started }) {
-                        sweeps.append(Sweep(source: source.id, started: sweep.started, completed: nil, pages: 0))
+                    if let started = position.lastSweepStart, started > start.addingTimeInterval(1),
+                        !sweeps.contains(where: { $0.source == source.id && $0.started == started })
+                    {
+                        sweeps.append(Sweep(source: source.id, started: started, completed: nil, pages: 0))
                     }
                     for index in sweeps.indices where sweeps[index].source == source.id && sweeps[index].completed == nil {
                         if let sweep = position.sweep, sweep.started == sweeps[index].started {
                             sweeps[index].pages = sweep.pages
-                        } else {
-                            sweeps[index].completed = position.lastSweepCompleted
-                            sweeps[index].pages += 1
+                        } else if let completed = position.lastSweepCompleted, completed >= sweeps[index].started {
+                            sweeps[index].completed = completed
+                            sweeps[index].pages = position.lastSweepPages ?? sweeps[index].pages
                         }
                     }
                 }
