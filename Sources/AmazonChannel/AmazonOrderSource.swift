@@ -88,12 +88,16 @@ public struct AmazonOrderSource: OrderSource {
         let now = client.clock.now()
         var position = try position(checkpoint)
         // Polling first: continue the window in progress, or start one when the budget plans it.
+        var starting = false
         if position.poll == nil, await budget.pollDue(id, now: now) {
             position.poll = SearchWindow(after: position.nextAfter, before: now.addingTimeInterval(-beforeLag), filters: filters, started: now)
-            budget.pollStarted(id, at: now)
+            starting = true
         }
         if position.poll != nil {
-            return try await page(\.poll, of: position, now: now)!
+            let page = try await page(\.poll, of: position, now: now)!
+            // Counted once its first page is in: a failed start is retried by the sync's backoff.
+            if starting { budget.pollStarted(id, at: now) }
+            return page
         }
         // The sweep, only from the budget's slack.
         if let interval = sweepInterval {

@@ -79,7 +79,6 @@ struct DeploymentOptions: ParsableArguments {
         configuration.orders = try section.int("orders", default: 200, in: 0...1_000_000)
         configuration.seed = UInt64(try section.int("seed", default: 1, in: 0...Int(Int32.max)))
         configuration.timeScale = try section.double("timeScale", default: 60, in: 0.001...1_000_000)
-        configuration.rateScale = configuration.timeScale
         configuration.rateLimits = try section.bool("rateLimits", default: true)
         do { configuration.faults = try FaultSpec(parsing: try section.string("faults") ?? "") } catch let error as SandboxError {
             throw DeploymentError(file: section.file, key: section.keyPath("faults"), problem: error.description)

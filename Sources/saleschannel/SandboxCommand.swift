@@ -17,11 +17,11 @@ struct SandboxCommand: AsyncParsableCommand {
     @Option(help: "Port to listen on (0: any free port).") var port: Int = 0
     @Option(help: "Orders in the scenario.") var orders: Int = 200
     @Option(help: "Seed of the scenario.") var seed: UInt64 = 1
-    @Option(name: .customLong("time-scale"), help: "How much faster than real time orders move (60: an hour per minute); also scales the rate limits.")
+    @Option(name: .customLong("time-scale"), help: "How much faster than real time this Amazon runs (60: an hour per minute): the orders' timelines, the rate limits, the two-minute rule and the 24-hour pagination tokens.")
     var timeScale: Double = 1
     @Option(help: "Faults, e.g. 'http500=0.05,http503=0.02,throttle=0.05,slow=0.01:2s,drop=0.01,malformed=0.005'.") var faults: String = ""
     @Flag(name: .customLong("no-rate-limits"), help: "Do not enforce Amazon's rate limits.") var noRateLimits = false
-    @Option(name: .customLong("before-lag"), help: "Seconds a *Before filter must lie in the past (Amazon: 120; tests use less).") var beforeLag: Double = 120
+    @Option(name: .customLong("before-lag"), help: "Seconds a *Before filter must lie in the past (default: Amazon's 120 divided by --time-scale).") var beforeLag: Double?
 
     func validate() throws {
         guard timeScale > 0 else { throw ValidationError("--time-scale must be positive") }
@@ -35,10 +35,9 @@ struct SandboxCommand: AsyncParsableCommand {
         configuration.orders = orders
         configuration.seed = seed
         configuration.timeScale = timeScale
-        configuration.rateScale = timeScale
         configuration.rateLimits = !noRateLimits
         configuration.faults = try FaultSpec(parsing: faults)
-        configuration.beforeLag = beforeLag
+        if let beforeLag { configuration.beforeLag = beforeLag }
         let sandbox = try AmazonSandbox(configuration: configuration)
         let settings = configuration
         let (orders, seed, timeScale, noRateLimits) = (orders, seed, timeScale, noRateLimits)

@@ -125,9 +125,10 @@ struct SandboxAnswerTests {
         broken.orderItems[0].proceeds?.proceedsTotal?.amount += 1
         broken.orderItems[0].fulfillment = .init(quantityFulfilled: 1, quantityUnfulfilled: 5)
         broken.proceeds?.breakdowns = [.init(type: "ITEM", subtotal: Money(amount: 1, currencyCode: "JPY")), .init(type: "TIP", subtotal: Money(amount: 0, currencyCode: "JPY"))]
+        broken.packages = [.init(packageReferenceId: "1", carrier: "Yamato", trackingNumber: "1", shipTime: nil, packageItems: nil)]
         let rules = Set(broken.deviations(askedFor: asked.subtracting([.buyer])).map(\.rule))
-        #expect(rules == [.buyerEmailMerchantOnly, .proceedsTotalIsTheSum, .quantitiesAddUp, .knownBreakdownTypes, .orderBreakdownsAggregateItems,
-                          .grandTotalIsTheSum, .datasetNotAskedFor])
+        #expect(rules == [.buyerEmailMerchantOnly, .packagesMerchantOnly, .proceedsTotalIsTheSum, .quantitiesAddUp, .knownBreakdownTypes,
+                          .orderBreakdownsAggregateItems, .grandTotalIsTheSum, .datasetNotAskedFor])
         // Every other example of the model keeps the rules.
         for example in sandbox.modelExamples("searchOrders") + sandbox.modelExamples("getOrder") where example.status == 200 {
             let asked = Set(example.parameters["includedData"]?.split(separator: ",").compactMap { IncludedData(rawValue: String($0)) } ?? [])

@@ -10,16 +10,17 @@ struct WorkflowTests {
 
     static func order(
         _ status: AmazonOrderStatus, at minutes: Double, channel: FulfillmentChannel = .merchant,
-        buyer: Bool = false, cancelRequest: Bool = false, shipped: Int = 0
+        buyer: Bool = false, cancelRequest: Bool = false, shipped: Int = 0, priced: Bool = true
     ) -> ChannelOrder {
         ChannelOrder(
             sellerID: "SELLER", marketplaceID: "ATVPDKIKX0DER", amazonOrderID: "902-1845936-5435065",
             fulfillmentChannel: channel, status: status, purchaseDate: t0, lastUpdateDate: t0.addingTimeInterval(minutes * 60),
             lines: [
                 ChannelOrderLine(orderItemID: "11111", sku: "MUG", asin: "B00551Q3CS", title: "Mug", quantityOrdered: 2,
-                                 quantityShipped: min(shipped, 2), itemPrice: Money(Decimal(string: "20.00")!, "USD"), itemTax: Money(2, "USD")),
+                                 quantityShipped: min(shipped, 2), itemPrice: priced ? Money(Decimal(string: "20.00")!, "USD") : nil,
+                                 itemTax: priced ? Money(2, "USD") : nil),
                 ChannelOrderLine(orderItemID: "22222", sku: "CUP", asin: "B00551Q3CT", title: "Cup", quantityOrdered: 1,
-                                 quantityShipped: max(0, shipped - 2), itemPrice: Money(5, "USD")),
+                                 quantityShipped: max(0, shipped - 2), itemPrice: priced ? Money(5, "USD") : nil),
             ],
             buyer: buyer ? Buyer(name: "Jane Doe", email: "abc123@marketplace.amazon.com") : nil,
             buyerCancellationRequest: cancelRequest ? BuyerCancellationRequest(reason: "Found cheaper somewhere else.") : nil)
@@ -49,6 +50,15 @@ struct WorkflowTests {
                 record?.order.buyer?.email == "abc123@marketplace.amazon.com"
                     && effects.contains(.createCommerceOrder(.init(status: .pending, requestedNumber: nil, affectsInventory: true)))
             }),
+        Row(step: "MFN 3: a Pending order comes without money (as Amazon sends it); Unshipped brings the prices",
+            snapshots: [order(.pending, at: 0, priced: false), order(.unshipped, at: 5, buyer: true)], visible: true,
+            effects: ["notify:order-imported", "assign-customer", "create-commerce-order", "handoff:erp"],
+            check: { record, _ in record?.order.lines.map(\.itemPrice) == [Money(Decimal(string: "20.00")!, "USD"), Money(5, "USD")] }),
+        Row(step: "MFN 3: a later snapshot without money keeps the prices already known",
+            snapshots: [order(.unshipped, at: 5, buyer: true), order(.unshipped, at: 9, buyer: true, cancelRequest: true, priced: false)],
+            visible: true,
+            effects: ["notify:order-imported", "assign-customer", "create-commerce-order", "handoff:erp", "notify:buyer-requested-cancellation"],
+            check: { record, _ in record?.order.lines.first?.itemTax == Money(2, "USD") && record?.order.lines.last?.itemPrice == Money(5, "USD") }),
         Row(step: "MFN 4: the customer is decided before the order is created, then the ERP gets it",
             snapshots: [order(.unshipped, at: 5, buyer: true)], visible: true,
             effects: ["notify:order-imported", "assign-customer", "create-commerce-order", "handoff:erp"],

@@ -57,7 +57,12 @@ public enum Workflow {
         }
         merged.lines = snapshot.lines.map { line in
             var line = line
-            if let old = stored.line(line.orderItemID) { line.quantityShipped = max(line.quantityShipped, old.quantityShipped) }
+            if let old = stored.line(line.orderItemID) {
+                line.quantityShipped = max(line.quantityShipped, old.quantityShipped)
+                // A snapshot without money (Amazon withholds it in some states) keeps what was known.
+                line.itemPrice = line.itemPrice ?? old.itemPrice
+                line.itemTax = line.itemTax ?? old.itemTax
+            }
             return line
         }
         // Amazon drops buyer data from old orders; keep what was already imported.
