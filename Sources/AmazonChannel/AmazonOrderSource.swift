@@ -44,8 +44,11 @@ public struct AmazonOrderSource: OrderSource {
     public var sweepInterval: TimeInterval? = 3600
     public var sweepSpan: TimeInterval = 86400
     /// The `searchOrders` budget of this seller and region, shared with its other sources.
+    /// Sources of one seller must be given the same budget (``AmazonSourceFactory`` does).
     public let budget: SearchBudget
     public var logger: Logger
+    /// When this source was made (its process's start, for what counts as "once per process").
+    public let created: Date
 
     public init(
         id: String, client: SellingPartnerClient, sellerID: SellerID, marketplaceIDs: [String], fulfilledBy: FulfilledBy,
@@ -62,6 +65,7 @@ public struct AmazonOrderSource: OrderSource {
         self.initialLookback = initialLookback
         self.budget = budget ?? SearchBudget(limiter: client.limiter, key: client.rateLimitKey, clock: client.clock)
         self.logger = logger
+        self.created = client.clock.now()
         self.budget.register(id)
     }
 
@@ -122,6 +126,8 @@ public struct AmazonOrderSource: OrderSource {
         var position = start
         var window = position[keyPath: which]!
         let query = window.query(pageSize: pageSize)
+        let calls = client.statistics.byOperation["searchOrders", default: 0]
+        defer { budget.spent(client.statistics.byOperation["searchOrders", default: 0] - calls, at: client.clock.now()) }
         let response: SearchOrdersResponse
         do {
             if fromSlack {
@@ -130,33 +136,28 @@ public struct AmazonOrderSource: OrderSource {
             } else {
                 response = try await client.searchOrders(query)
             }
-            budget.spent(at: client.clock.now())
-        } catch let error as SellingPartnerError where error.code == .invalidGrant || error.code == .invalidClient {
+        } catch let error as SellingPartnerError where [.invalidGrant, .invalidClient, .tokenRefused].contains(error.code) {
             throw AmazonSourceStopped.authorization(error, sourceID: id)
-        } catch let error as SellingPartnerError where error.code == .invalidInput && window.token != nil {
-            // Amazon refused the page token (expired, or values that differ from the first page's).
-            budget.spent(at: client.clock.now())
-            logger.warning("Amazon refused a search window's page token", metadata: [
-                "source": "\(id)", "window": "\(window.summary)", "code": "\(error.errors.first?.code ?? "-")",
-                "message": "\(error.message)", "requestId": "\(error.requestID ?? "-")",
-                "action": "\(window.restarted ? "stopping the source" : "starting the window over")",
-            ])
-            guard !window.restarted else { throw AmazonSourceStopped.windowRefused(error, sourceID: id, window: window.summary) }
-            position[keyPath: which] = restarted(window, now: now)
-            return OrderPage(orders: [], checkpoint: position.checkpoint, hasMore: true, apiCalls: 1)
+        } catch let error as SellingPartnerError where error.code == .invalidInput {
+            // Amazon refused the request: an expired token, values that differ from the first
+            // page's, or a window it does not accept (a clock running ahead of Amazon's).
+            return try refused(which, window, of: position, now: now, calls: 1, metadata: [
+                "code": "\(error.errors.first?.code ?? "-")", "message": "\(error.message)", "requestId": "\(error.requestID ?? "-")",
+            ]) { window in AmazonSourceStopped.windowRefused(error, sourceID: id, window: window.summary) }
         } catch let violation as SearchOrdersRuleViolation where violation.rule == .tokenExpiry {
-            // The client knows the token is past Amazon's 24 hours: the same as a refusal, with no call spent.
-            logger.warning("a search window's page token expired before its page was asked for", metadata: [
-                "source": "\(id)", "window": "\(window.summary)", "rule": "\(violation.rule.rawValue)",
-                "action": "\(window.restarted ? "stopping the source" : "starting the window over")",
-            ])
-            guard !window.restarted else {
-                throw AmazonSourceStopped.windowRefused(
+            // The client knows the token is past Amazon's 24 hours: a refusal without a call.
+            return try refused(which, window, of: position, now: now, calls: 0, metadata: ["rule": "\(violation.rule.rawValue)"]) { window in
+                AmazonSourceStopped.windowRefused(
                     SellingPartnerError(code: .invalidInput, message: violation.description, requestID: nil, status: nil), sourceID: id,
                     window: window.summary)
             }
-            position[keyPath: which] = restarted(window, now: now)
-            return OrderPage(orders: [], checkpoint: position.checkpoint, hasMore: true, apiCalls: 0)
+        } catch let violation as SearchOrdersRuleViolation {
+            // A window Amazon would refuse (a setting such as `beforeLagSeconds` below the
+            // two-minute rule): asking again would only loop.
+            throw AmazonSourceStopped(
+                sourceID: id, eventKind: .sourceStopped,
+                operatorMessage: "the source's search breaks Amazon's rules and was not sent: \(violation). Check the source's settings.",
+                error: SellingPartnerError(code: .invalidInput, message: violation.description, requestID: nil, status: nil))
         }
         window.pages += 1
         window.orders += response.orders.count + response.undecodable.count
@@ -196,11 +197,32 @@ public struct AmazonOrderSource: OrderSource {
         return OrderPage(orders: orders, quarantined: quarantined, checkpoint: position.checkpoint, hasMore: more, apiCalls: 1)
     }
 
-    /// The window started over from its first page, once: same start, a new end.
-    private func restarted(_ window: SearchWindow, now: Date) -> SearchWindow {
-        var fresh = SearchWindow(after: window.lastUpdatedAfter, before: now.addingTimeInterval(-beforeLag), filters: filters, started: now)
-        fresh.restarted = true
-        return fresh
+    /// Answers a refused page. A polling window starts over from its first page (same start, a
+    /// new end), once per process: refused again, the source stops rather than loop. A sweep is
+    /// best effort: it starts over once, and is given up on (until the next one is due) after that.
+    private func refused(
+        _ which: WritableKeyPath<AmazonSyncPosition, SearchWindow?>, _ window: SearchWindow, of start: AmazonSyncPosition, now: Date,
+        calls: Int, metadata: Logger.Metadata, stop: (SearchWindow) -> AmazonSourceStopped
+    ) throws -> OrderPage {
+        var position = start
+        let sweep = which == \AmazonSyncPosition.sweep
+        // Restarted by this process already (a restart by an earlier process does not count:
+        // starting again after a stop must be able to make progress).
+        let again = window.restartedAt.map { $0 >= created } ?? false
+        let action = !again ? "starting the window over" : sweep ? "giving up this sweep" : "stopping the source"
+        logger.warning("Amazon refused a page of a search window", metadata: metadata.merging([
+            "source": "\(id)", "window": "\(window.summary)", "kind": "\(sweep ? "sweep" : "poll")", "action": "\(action)",
+        ]) { $1 })
+        if again {
+            guard sweep else { throw stop(window) }
+            position.sweep = nil
+            return OrderPage(orders: [], checkpoint: position.checkpoint, hasMore: false, apiCalls: calls)
+        }
+        let after = sweep ? now.addingTimeInterval(-sweepSpan) : window.lastUpdatedAfter
+        var fresh = SearchWindow(after: after, before: now.addingTimeInterval(-beforeLag), filters: filters, started: now)
+        fresh.restartedAt = now
+        position[keyPath: which] = fresh
+        return OrderPage(orders: [], checkpoint: position.checkpoint, hasMore: true, apiCalls: calls)
     }
 
     public func order(_ id: AmazonOrderID) async throws -> ChannelOrder? {

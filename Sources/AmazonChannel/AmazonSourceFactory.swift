@@ -122,7 +122,9 @@ public enum AmazonSourceFactory {
         let configuredScale = try section.double("timeScale", default: olderScale, in: 0.001...1_000_000)
         let timeScale = link?.timeScale ?? configuredScale
         let overlap = try section.double("overlapMinutes", default: 10, in: 0...1440) * 60
-        let beforeLag = try section.double("beforeLagSeconds", default: 125 / timeScale, in: 0...86400)
+        // Amazon's two minutes (of the sandbox's time): a window ending later would be refused.
+        let minimumLag = 120 / timeScale
+        let beforeLag = try section.double("beforeLagSeconds", default: 125 / timeScale, in: minimumLag...max(minimumLag, 86400))
         let sweepEvery = try section.double("reconcileEveryMinutes", default: 60, in: 0...(24 * 60 * 30)) * 60
         let sweepSpan = try section.double("reconcileHours", default: 24, in: 0...(24 * 60)) * 3600
         let lookback = try section.double("initialLookbackHours", default: 72, in: 0...(24 * 730)) * 3600

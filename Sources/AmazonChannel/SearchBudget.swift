@@ -54,12 +54,16 @@ public final class SearchBudget: Sendable {
     }
 
     /// Seconds between the starts of one source's polling windows: the sources share
-    /// ``pollShare`` of the sustained rate equally.
+    /// ``pollShare`` of the sustained rate equally, and never poll more than once a second
+    /// (without limits, a source would otherwise poll again before its sweep got a turn).
     public func pollInterval() async -> TimeInterval {
         let rate = await sustainedRate()
-        guard rate.isFinite, rate > 0 else { return 0 }
-        return Double(sourceCount) / (rate * pollShare)
+        guard rate.isFinite, rate > 0 else { return Self.minimumPollInterval }
+        return max(Self.minimumPollInterval, Double(sourceCount) / (rate * pollShare))
     }
+
+    /// The shortest interval between one source's polls, in seconds of the clock.
+    public static let minimumPollInterval: TimeInterval = 1
 
     /// Whether `sourceID` may start a polling window now (always, the first time in a process).
     public func pollDue(_ sourceID: String, now: Date) async -> Bool {
@@ -87,10 +91,11 @@ public final class SearchBudget: Sendable {
         await limiter.tokens("searchOrders", key: key) >= 1 + reserve
     }
 
-    /// Counts one `searchOrders` call.
-    public func spent(at date: Date) {
+    /// Counts `searchOrders` calls (retries included).
+    public func spent(_ calls: Int = 1, at date: Date) {
+        guard calls > 0 else { return }
         state.withLock { state in
-            state.calls.append(date)
+            state.calls += Array(repeating: date, count: calls)
             let hourAgo = date.addingTimeInterval(-3600)
             if let first = state.calls.firstIndex(where: { $0 > hourAgo }), first > 0 { state.calls.removeFirst(first) }
         }

@@ -17,8 +17,8 @@ public struct SearchWindow: Codable, Hashable, Sendable {
     public var pages: Int = 0
     /// Orders seen so far.
     public var orders: Int = 0
-    /// Whether Amazon refused a page of this window once already and it was started again.
-    public var restarted: Bool = false
+    /// When the window was last started over because Amazon refused one of its pages.
+    public var restartedAt: Date?
     public var started: Date
 
     /// A source's filters.

@@ -129,6 +129,7 @@ public struct AmazonSandbox: Sendable {
             await state.count("unauthorized")
             return Self.response(403, await state.errors("Unauthorized", "Access to requested resource is denied. The access token is missing, invalid or expired."))
         }
+        let names = Self.parameterNames(request.uri.query ?? "")
         if let example = examples.match(operation, parameters: query, body: body) {
             let data = example.status == 204 ? Data() : (try? JSONSerialization.data(withJSONObject: example.response)) ?? Data()
             return Self.response(example.status, data, rate: await state.rate(operation))
@@ -151,6 +152,17 @@ public struct AmazonSandbox: Sendable {
         guard await state.admit(operation, now: clock.now()) else {
             return Self.throttled(await state.errors("QuotaExceeded", "You exceeded your quota for the requested resource."))
         }
+        // Only the operation's own parameters, each once (lists are comma-separated: the
+        // models give no `collectionFormat`, so Swagger 2.0's csv applies).
+        let allowed = Self.parameters[operation] ?? []
+        if let unknown = names.first(where: { !allowed.contains($0) }) {
+            return Self.response(400, await state.refusal(.knownValues, "\(operation) has no parameter `\(unknown)`; it takes \(allowed.sorted().joined(separator: ", "))"),
+                                 rate: await state.rate(operation))
+        }
+        if let repeated = Dictionary(grouping: names, by: { $0 }).first(where: { $0.value.count > 1 })?.key {
+            return Self.response(400, await state.refusal(.knownValues, "`\(repeated)` is given more than once; give a list once, comma-separated"),
+                                 rate: await state.rate(operation))
+        }
         let (status, data) = await handler(query, body)
         return Self.response(status, data, rate: await state.rate(operation))
     }
@@ -168,6 +180,22 @@ public struct AmazonSandbox: Sendable {
         var response = response(429, data)
         response.headers[HTTPField.Name("x-amzn-ErrorType")!] = "TooManyRequestsException"
         return response
+    }
+
+    /// The query parameters each operation takes (path parameters aside).
+    static let parameters: [String: Set<String>] = [
+        "searchOrders": ["createdAfter", "createdBefore", "lastUpdatedAfter", "lastUpdatedBefore", "fulfillmentStatuses", "marketplaceIds",
+                         "fulfilledBy", "maxResultsPerPage", "paginationToken", "includedData"],
+        "getOrder": ["includedData"],
+        "confirmShipment": [],
+    ]
+
+    /// The parameter names of a query string, in order, repeats kept.
+    static func parameterNames(_ text: String) -> [String] {
+        text.split(separator: "&").map { pair in
+            let name = String(pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)[0])
+            return name.removingPercentEncoding ?? name
+        }
     }
 
     static func parseQuery(_ text: String) -> [String: String] {

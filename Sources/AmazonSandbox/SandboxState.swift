@@ -19,7 +19,9 @@ actor SandboxState {
         /// The upper bound it was answered for (its `*Before`, or the latest one allowed).
         var upper: Date
     }
-    private var pages: [String: (search: Search, offset: Int)] = [:]
+    /// Issued tokens: the search, where the page starts, and when the token was issued ("The
+    /// token will expire after 24 hours": each token 24 hours after it was given out).
+    private var pages: [String: (search: Search, offset: Int, issued: Date)] = [:]
     private var nextTokens: [String: String] = [:]
     private var buckets: [String: (tokens: Double, updated: Date)] = [:]
     private var faults: SeededGenerator
@@ -151,14 +153,13 @@ actor SandboxState {
             guard let page = pages[token] else {
                 return refuse(SearchRefusal(.samePagination, "We could not decode your paginationToken. It was not issued for this selling partner, or it was changed in transit."))
             }
-            guard now.timeIntervalSince(page.search.issued) < configuration.paginationTokenLifetime else {
-                pages[token] = nil
+            guard now.timeIntervalSince(page.issued) < configuration.paginationTokenLifetime else {
                 return refuse(SearchRefusal(.tokenExpiry, "The paginationToken has expired: tokens expire after 24 hours. Search again without it."))
             }
             guard page.search.parameters == parameters else {
                 return refuse(SearchRefusal(.samePagination, "The request's parameters differ from those of the request that generated this paginationToken: \(page.search.parameters.differences(from: parameters)). Only maxResultsPerPage and includedData may change between pages."))
             }
-            return respond(page.search, offset: page.offset, perPage: parameters.perPage, include: include, token: token)
+            return respond(page.search, offset: page.offset, perPage: parameters.perPage, include: include, token: token, now: now)
         }
         let upper = parameters.before ?? now.addingTimeInterval(-configuration.beforeLag)
         var matches: [(Date, String)] = []
@@ -172,10 +173,10 @@ actor SandboxState {
             matches.append((key, id))
         }
         let search = Search(ids: matches.sorted { ($0.0, $0.1) < ($1.0, $1.1) }.map(\.1), parameters: parameters, issued: now, upper: upper)
-        return respond(search, offset: 0, perPage: parameters.perPage, include: include, token: nil)
+        return respond(search, offset: 0, perPage: parameters.perPage, include: include, token: nil, now: now)
     }
 
-    private func respond(_ search: Search, offset: Int, perPage: Int, include: Set<IncludedData>, token: String?) -> (status: Int, body: Data) {
+    private func respond(_ search: Search, offset: Int, perPage: Int, include: Set<IncludedData>, token: String?, now: Date) -> (status: Int, body: Data) {
         let ids = search.ids
         let end = min(ids.count, offset + perPage)
         let at = search.upper
@@ -189,7 +190,7 @@ actor SandboxState {
                 next = known
             } else {
                 let newToken = Self.newToken()
-                pages[newToken] = (search, end)
+                pages[newToken] = (search, end, now)
                 nextTokens[key] = newToken
                 next = newToken
             }
@@ -252,8 +253,10 @@ actor SandboxState {
         guard !detail.trackingNumber.isEmpty else { return invalid("trackingNumber is required") }
         guard SPAPIJSON.parseDate(detail.shipDate) != nil else { return invalid("shipDate must be an ISO 8601 date-time") }
         guard !detail.orderItems.isEmpty else { return invalid("orderItems is required") }
-        guard request.codCollectionMethod == nil || request.codCollectionMethod == "DirectPayment" else {
-            return invalid("codCollectionMethod must be DirectPayment")
+        // "The COD collection method (only supported in the JP marketplace)", `enum: ["DirectPayment"]`.
+        if let method = request.codCollectionMethod {
+            guard method == "DirectPayment" else { return invalid("codCollectionMethod must be DirectPayment") }
+            guard request.marketplaceId == "A1VC38T7YXB528" else { return invalid("codCollectionMethod is only supported in the JP marketplace") }
         }
         var items: [String: Int] = [:]
         for item in detail.orderItems {
@@ -276,9 +279,14 @@ actor SandboxState {
     }
 
     private func refuse(_ error: SearchRefusal) -> (status: Int, body: Data) {
+        (400, refusal(error.rule, error.message))
+    }
+
+    /// Amazon's 400 body for a request that breaks `rule`, counted per rule.
+    func refusal(_ rule: SearchOrdersRule, _ message: String) -> Data {
         count("400")
-        count("refused:" + error.rule.rawValue)
-        return (400, errors("InvalidInput", error.message, details: "rule: \(error.rule.rawValue)"))
+        count("refused:" + rule.rawValue)
+        return errors("InvalidInput", message, details: "rule: \(rule.rawValue)")
     }
 
     func errors(_ code: String, _ message: String, details: String? = nil) -> Data {

@@ -197,7 +197,8 @@ extension DayBenchmark.Report {
         let mfn = truth.filter { $0.fulfillmentChannel == "MFN" }.count
         Swift.print("")
         Swift.print("orders at Amazon: \(truth.count) (\(mfn) merchant-fulfilled, \(truth.count - mfn) Amazon-fulfilled)")
-        Swift.print("429s: \(stats["throttled", default: 0]) (searchOrders \(stats["throttled:searchOrders", default: 0])); pages refused: \(stats["400", default: 0])")
+        let refused = stats.filter { $0.key.hasPrefix("refused:") }.values.reduce(0, +)
+        Swift.print("429s: \(stats["throttled", default: 0]) (searchOrders \(stats["throttled:searchOrders", default: 0])); searches refused: \(refused)")
         Swift.print("change at Amazon → stored record, simulated minutes: p50 \(percentile(0.5)), p90 \(percentile(0.9)), p99 \(percentile(0.99)), max \(percentile(1)) over \(delays.count) changes; \(unseen) changes older than 15 simulated minutes never stored; \(late) too recent at the end")
         let sorted = hourly.sorted()
         if !sorted.isEmpty {

@@ -64,6 +64,14 @@ struct SearchRuleTests {
              raw: { now in "createdAfter=\(date(now - 86400))&marketplaceIds=\(marketplace)&includedData=BUYER%2CEVERYTHING" }, typed: nil),
         Case(rule: .knownValues, name: "a date that is not ISO 8601",
              raw: { _ in "createdAfter=yesterday&marketplaceIds=\(marketplace)" }, typed: nil),
+        Case(rule: .knownValues, name: "an empty marketplace id",
+             raw: { now in "createdAfter=\(date(now - 86400))&marketplaceIds=\(marketplace)%2C" },
+             typed: { now in SearchOrdersQuery(createdAfter: now - 86400, marketplaceIds: [marketplace, ""]) }),
+        Case(rule: .knownValues, name: "a parameter searchOrders does not have (v0's NextToken)",
+             raw: { now in "createdAfter=\(date(now - 86400))&marketplaceIds=\(marketplace)&NextToken=abc" }, typed: nil),
+        Case(rule: .knownValues, name: "a list given as repeated parameters instead of comma-separated",
+             raw: { now in "createdAfter=\(date(now - 86400))&marketplaceIds=\(marketplace)&marketplaceIds=A2EUQ1WTGCTBG2" },
+             typed: { now in SearchOrdersQuery(createdAfter: now - 86400, marketplaceIds: ["\(marketplace),A2EUQ1WTGCTBG2"]) }),
     ]
 
     @Test func theSandboxRefusesEveryBrokenRequestWithAmazonsError() async throws {
@@ -73,6 +81,7 @@ struct SearchRuleTests {
             try await AmazonSandbox.withRunning(configuration, clock: time.clock) { endpoint in
                 let client = Harness.client(endpoint, configuration, http: http, clock: time.clock)
                 for rule in Self.cases {
+                    time.advance(by: 1)  // a token back in the bucket for every request
                     let (status, headers, body) = try await Harness.rawGet(endpoint, client, http: http, "/orders/2026-01-01/orders?" + rule.raw(time.now))
                     let error = (body["errors"] as? [[String: Any]])?.first
                     #expect(status == 400, "\(rule.name): \(status)")
@@ -90,6 +99,7 @@ struct SearchRuleTests {
                         + "&marketplaceIds=" + ([Self.marketplace] + (1..<50).map { "A\($0)" }).joined(separator: "%2C"),
                 ]
                 for query in valid {
+                    time.advance(by: 1)
                     let (status, _, body) = try await Harness.rawGet(endpoint, client, http: http, "/orders/2026-01-01/orders?" + query)
                     #expect(status == 200, "\(query): \(body)")
                 }

@@ -153,30 +153,45 @@ struct SellingPartnerClientTests {
         try await Harness.withHTTP { http in
             try await AmazonSandbox.withRunning(configuration, clock: time.clock) { endpoint in
                 let client = Harness.client(endpoint, configuration, http: http, clock: time.clock)
+                /// A client that never saw the tokens (a restarted process): only the sandbox judges them.
+                let stranger = Harness.client(endpoint, configuration, http: http, clock: time.clock)
                 let query = SearchOrdersQuery(createdAfter: time.now.addingTimeInterval(-5 * 86400), marketplaceIds: ["ATVPDKIKX0DER"])
                 let first = try await client.searchOrders(query)
                 let token = try #require(first.pagination?.nextToken)
+                time.advance(by: 12 * 3600)
                 // The same token again gives the same page (an answer lost in transit can be asked for again).
-                let again = try await client.searchOrders(query.nextPage(token))
-                time.advance(by: 24 * 3600 - 60)
                 let twice = try await client.searchOrders(query.nextPage(token))
+                let again = try await stranger.searchOrders(query.nextPage(token))
                 #expect(again.orders.map(\.orderId) == twice.orders.map(\.orderId) && !again.orders.isEmpty)
                 #expect(again.pagination?.nextToken == twice.pagination?.nextToken)
-                time.advance(by: 61)
-                // This client was given the token: it knows, and spends no call.
+                // The second page's token was given out twelve hours after the first's.
+                let second = try #require(twice.pagination?.nextToken)
+                _ = try await client.searchOrders(query.nextPage(second))
+                time.advance(by: 12 * 3600 + 60)
+
+                // 24 hours and a minute after it was given out, the first token is refused by both:
+                // the client that was given it, without a call,
                 let calls = client.statistics.calls
                 await #expect { _ = try await client.searchOrders(query.nextPage(token)) } throws: {
                     ($0 as? SearchOrdersRuleViolation)?.rule == .tokenExpiry
                 }
                 #expect(client.statistics.calls == calls)
-                // Another client (a restarted process) sends it, and the sandbox refuses it as Amazon would.
-                let other = Harness.client(endpoint, configuration, http: http, clock: time.clock)
+                // and the sandbox, as Amazon would.
                 do {
-                    _ = try await other.searchOrders(query.nextPage(token))
+                    _ = try await stranger.searchOrders(query.nextPage(token))
                     Issue.record("an expired pagination token was accepted")
                 } catch let error as SellingPartnerError {
                     #expect(error.code == .invalidInput && error.message.contains("expired") && error.requestID != nil)
                 }
+                // The second token, twelve hours younger, is still good on both sides.
+                #expect(try await client.searchOrders(query.nextPage(second)).orders.count == 100)
+                #expect(try await stranger.searchOrders(query.nextPage(second)).orders.count == 100)
+                time.advance(by: 12 * 3600)
+                await #expect { _ = try await client.searchOrders(query.nextPage(second)) } throws: {
+                    ($0 as? SearchOrdersRuleViolation)?.rule == .tokenExpiry
+                }
+                let newcomer = Harness.client(endpoint, configuration, http: http, clock: time.clock)
+                await #expect(throws: SellingPartnerError.self) { _ = try await newcomer.searchOrders(query.nextPage(second)) }
             }
         }
     }

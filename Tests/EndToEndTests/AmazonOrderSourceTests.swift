@@ -115,43 +115,40 @@ struct AmazonOrderSourceTests {
     }
 
     @Test func aRefusedTokenRestartsTheWindowOnceAndARefusalAfterThatStopsTheSource() async throws {
-        try await VirtualAmazon.run({ $0.orders = 400; $0.existingShare = 1; $0.rateLimits = false }) { amazon in
+        // Tokens here expire after an hour: a client that believes Amazon's 24 hours still sends
+        // them, and the sandbox refuses them, as Amazon would refuse a token it no longer accepts.
+        try await VirtualAmazon.run({ $0.orders = 400; $0.existingShare = 1; $0.rateLimits = false; $0.paginationTokenLifetime = 3600 }) { amazon in
             let log = CapturedLog()
-            /// A source as a newly started process has it (its client has never seen the window's tokens).
+            /// A source as a newly started process has it.
             func process() -> AmazonOrderSource {
                 var source = amazon.source(.merchant, logger: log.logger)
                 source.sweepInterval = nil
                 source.pageSize = 50
                 return source
             }
-            let source = process()
-            let first = try await source.changes(after: nil)
+            let first = try await process().changes(after: nil)
             #expect(first.hasMore)
-            // Amazon's tokens expire after 24 hours.
-            amazon.time.advance(by: 25 * 3600)
+            amazon.time.advance(by: 2 * 3600)
 
-            // The process that was given the token knows it has expired: it starts over without a call.
-            let known = try await source.changes(after: first.checkpoint)
-            #expect(known.apiCalls == 0 && known.orders.isEmpty && known.hasMore)
-            #expect(try source.position(known.checkpoint).poll?.restarted == true)
-            #expect(try await amazon.stats()["400", default: 0] == 0)
-
-            // A restarted process asks with the stored token, and Amazon refuses it.
-            let restarted = try await process().changes(after: first.checkpoint)
+            // Amazon refuses the stored token: logged with its code, message and request id, and
+            // the window starts over from its first page.
+            let source = process()
+            let restarted = try await source.changes(after: first.checkpoint)
             #expect(restarted.orders.isEmpty && restarted.hasMore)
             let window = try #require(try source.position(restarted.checkpoint).poll)
-            #expect(window.restarted && window.token == nil && window.pages == 0)
+            #expect(window.restartedAt != nil && window.token == nil && window.pages == 0)
             let warning = try #require(log.entries.last { $0.level == .warning })
             #expect(warning.message.contains("refused"))
             #expect(warning.metadata["code"] == "InvalidInput")
             #expect(warning.metadata["requestId"].map { "\($0)" } ?? "-" != "-")
             #expect(warning.metadata["action"] == "starting the window over")
 
-            let again = try await process().changes(after: restarted.checkpoint)
+            // The same process: a second refusal of that window stops the source.
+            let again = try await source.changes(after: restarted.checkpoint)
             #expect(!again.orders.isEmpty && again.hasMore)
-            amazon.time.advance(by: 25 * 3600)
+            amazon.time.advance(by: 2 * 3600)
             do {
-                _ = try await process().changes(after: again.checkpoint)
+                _ = try await source.changes(after: again.checkpoint)
                 Issue.record("a second refusal did not stop the source")
             } catch let stop as AmazonSourceStopped {
                 #expect(stop.eventKind == .sourceStopped)
@@ -159,8 +156,79 @@ struct AmazonOrderSourceTests {
                 #expect(stop.error.requestID != nil && stop.operatorMessage.contains(stop.error.requestID ?? "?"))
             }
             #expect(log.entries.last { $0.level == .warning }?.metadata["action"] == "stopping the source")
-            let stats = try await amazon.stats()
-            #expect(stats["refused:token-expires-after-24-hours"] == 2)
+            #expect(try await amazon.stats()["refused:token-expires-after-24-hours"] == 2)
+
+            // Started again (after the fix), it goes on from the stored checkpoint.
+            let later = process()
+            var checkpoint: SyncCheckpoint? = again.checkpoint
+            var more = true
+            var seen = 0
+            while more {
+                let page = try await later.changes(after: checkpoint)
+                seen += page.orders.count
+                checkpoint = page.checkpoint
+                more = page.hasMore
+            }
+            #expect(try seen > 0 && later.position(checkpoint).poll == nil)
+
+            // A process that was given the token itself knows when it expires: it starts over without a call.
+            let knowing = process()
+            let fresh = try await knowing.changes(after: nil)
+            amazon.time.advance(by: 25 * 3600)
+            let calls = try await amazon.stats()["searchOrders", default: 0]
+            let known = try await knowing.changes(after: fresh.checkpoint)
+            #expect(known.apiCalls == 0 && known.orders.isEmpty && known.hasMore)
+            #expect(try await amazon.stats()["searchOrders", default: 0] == calls)
+        }
+    }
+
+    @Test func aSweepThatAmazonRefusesIsGivenUpNotTheSource() async throws {
+        try await VirtualAmazon.run({ $0.orders = 400; $0.existingShare = 1; $0.rateLimits = false; $0.paginationTokenLifetime = 3600 }) { amazon in
+            var source = amazon.source(.merchant)
+            source.pageSize = 20
+            source.sweepInterval = 3600
+            // Catch up, then let a sweep start and take one page.
+            var checkpoint: SyncCheckpoint?
+            var more = true
+            while more {
+                let page = try await source.changes(after: checkpoint)
+                checkpoint = page.checkpoint
+                more = page.hasMore
+            }
+            amazon.time.advance(by: 3601)
+            var sweeping = try source.position(checkpoint)
+            for _ in 0..<6 where sweeping.sweep?.token == nil {
+                let page = try await source.changes(after: checkpoint)
+                checkpoint = page.checkpoint
+                sweeping = try source.position(checkpoint)
+            }
+            let started = try #require(sweeping.sweep)
+            /// Calls until the sweep's state has moved on (a poll may come first: polling comes first).
+            func untilTheSweepMoves() async throws -> AmazonSyncPosition {
+                for _ in 0..<6 {
+                    let before = try source.position(checkpoint).sweep
+                    let page = try await source.changes(after: checkpoint)
+                    checkpoint = page.checkpoint
+                    let now = try source.position(checkpoint)
+                    if now.sweep != before { return now }
+                }
+                Issue.record("the sweep did not move")
+                return try source.position(checkpoint)
+            }
+            // Its token expires: the sweep starts over once, over the 24 hours before now.
+            amazon.time.advance(by: 2 * 3600)
+            let restarted = try await untilTheSweepMoves()
+            #expect(restarted.sweep?.restartedAt != nil && restarted.sweep?.token == nil)
+            #expect(restarted.sweep.map { $0.lastUpdatedAfter > started.lastUpdatedAfter } == true)
+            let resumed = try await untilTheSweepMoves()  // the restarted sweep's first page
+            #expect(resumed.sweep?.token != nil)
+            // Refused again: the sweep is given up until the next is due; the source goes on.
+            amazon.time.advance(by: 2 * 3600)
+            let givenUp = try await untilTheSweepMoves()
+            #expect(givenUp.sweep == nil && givenUp.sweepsCompleted == 0)
+            amazon.time.advance(by: 600)
+            let afterwards = try await source.changes(after: checkpoint)
+            #expect(try afterwards.apiCalls == 1 && source.position(afterwards.checkpoint).poll == nil)
         }
     }
 
@@ -194,7 +262,9 @@ struct AmazonOrderSourceTests {
     }
 
     /// Runs an MFN and an FBA source of one seller for `hours` of virtual time, a sync every minute.
-    static func simulate(hours: Double, sweeps: Bool) async throws -> (polls: [String: [Date]], sweeps: Int, sweepPages: [Int], stats: [String: Int], lastHour: BudgetUse, interval: TimeInterval) {
+    static func simulate(hours: Double, sweeps: Bool) async throws -> (
+        polls: [String: [Date]], sweeps: Int, sweepPages: [Int], stats: [String: Int], lastHour: BudgetUse, interval: TimeInterval, paused: Int
+    ) {
         try await VirtualAmazon.run({ $0.orders = 600; $0.existingShare = 1 }) { amazon in
             let budget = amazon.budget()
             var sources = [amazon.source(.merchant, budget: budget), amazon.source(.amazon, budget: budget)]
@@ -206,6 +276,7 @@ struct AmazonOrderSourceTests {
             var polls: [String: [Date]] = [:]
             var sweepPages: [Int] = []
             var completed = 0
+            var paused = 0
             let end = amazon.time.now.addingTimeInterval(hours * 3600)
             while amazon.time.now < end {
                 for source in sources {
@@ -220,9 +291,13 @@ struct AmazonOrderSourceTests {
                         if after.sweepsCompleted > before.sweepsCompleted { completed += 1 }
                     }
                 }
+                // A sweep left unfinished for lack of slack, to be resumed at its token later.
+                for source in sources where try source.position(try await composition.store.checkpoint(for: source.id)).sweep?.token != nil {
+                    paused += 1
+                }
                 amazon.time.advance(by: 60)
             }
-            return (polls, completed, sweepPages, try await amazon.stats(), await budget.use(), await budget.pollInterval())
+            return (polls, completed, sweepPages, try await amazon.stats(), await budget.use(), await budget.pollInterval(), paused)
         }
     }
 
@@ -238,7 +313,9 @@ struct AmazonOrderSourceTests {
             #expect(abs(starts.count - (without.polls[source]?.count ?? 0)) <= 1, "sweeps changed how often \(source) polls")
         }
         #expect(with.sweeps >= 2, "sweeps completed: \(with.sweeps)")
-        #expect(with.sweepPages.allSatisfy { $0 > 2 }, "each sweep took several pages, resumed call after call: \(with.sweepPages)")
+        #expect(with.sweepPages.allSatisfy { $0 > 2 }, "each sweep took several pages: \(with.sweepPages)")
+        #expect(with.paused > 10, "sweeps waited for slack between pages and resumed at their token (\(with.paused) minutes paused)")
+        #expect(without.paused == 0)
         #expect(with.stats["throttled", default: 0] == 0 && with.stats["400", default: 0] == 0)
         #expect(Double(with.lastHour.callsLastHour) <= with.lastHour.sustainedPerHour + 1, "\(with.lastHour)")
         #expect(with.stats["searchOrders", default: 0] > without.stats["searchOrders", default: 0])

@@ -135,6 +135,15 @@ public actor RateLimiter {
         buckets[id] = bucket
     }
 
+    /// Gives back a token taken for a call that was never sent (the access token could not be had).
+    public func refund(_ operation: String, key: String) {
+        guard isEnabled else { return }
+        let id = key + "/" + operation
+        guard var bucket = buckets[id] else { return }
+        bucket.tokens = min(bucket.plan.burst, bucket.tokens + 1)
+        buckets[id] = bucket
+    }
+
     /// Empties a bucket after a 429: Amazon's view of it is empty.
     public func drain(_ operation: String, key: String) {
         let id = key + "/" + operation

@@ -103,6 +103,9 @@ public struct SearchOrdersQuery: Hashable, Sendable {
         if marketplaceIds.count > 50 {
             throw fail(.atMost50Marketplaces, "\(marketplaceIds.count) marketplace ids")
         }
+        if let bad = marketplaceIds.first(where: { $0.isEmpty || $0.contains(",") }) {
+            throw fail(.knownValues, "marketplace id `\(bad)` is empty or holds a comma (the list is sent comma-separated)")
+        }
         if let unknown = fulfillmentStatuses.first(where: { if case .other = $0 { true } else { false } }) {
             throw fail(.knownValues, "fulfillmentStatuses has `\(unknown.rawValue)`; allowed: \(FulfillmentStatus.allCases.map(\.rawValue).joined(separator: ", "))")
         }

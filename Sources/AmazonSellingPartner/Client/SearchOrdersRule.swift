@@ -29,7 +29,7 @@ public enum SearchOrdersRule: String, Hashable, Sendable, CaseIterable {
         case .beforeNotEarlierThanAfter, .beforeTwoMinutesAgo: "searchOrders parameters createdBefore and lastUpdatedBefore"
         case .pageSize: "searchOrders parameter maxResultsPerPage"
         case .atMost50Marketplaces: "searchOrders parameter marketplaceIds (maxItems)"
-        case .knownValues: "searchOrders parameters fulfillmentStatuses, fulfilledBy and includedData (enum)"
+        case .knownValues: "searchOrders parameters fulfillmentStatuses, fulfilledBy, includedData (items' enum) and the four dates"
         case .samePagination, .tokenExpiry: "definition Pagination (and SearchOrdersResponse.pagination)"
         }
     }
@@ -40,11 +40,12 @@ public enum SearchOrdersRule: String, Hashable, Sendable, CaseIterable {
         case .exactlyOneAfter: "You must provide exactly one of `createdAfter` and `lastUpdatedAfter` in your request."
         case .beforeWithItsOwnAfter:
             "If `createdAfter` is provided, neither `lastUpdatedAfter` nor `lastUpdatedBefore` may be provided. … If `lastUpdatedAfter` is provided, neither `createdAfter` nor `createdBefore` may be provided."
-        case .beforeNotEarlierThanAfter: "if provided must be equal to or after the `createdAfter` date (`lastUpdatedAfter` for `lastUpdatedBefore`)"
+        case .beforeNotEarlierThanAfter: "if provided must be equal to or after the `createdAfter` date\" · \"if provided must be equal to or after the `lastUpdatedAfter` date"
         case .beforeTwoMinutesAgo: "and at least two minutes before the time of the request"
         case .pageSize: "The value must be between 1 and 100. **Default:** 100."
         case .atMost50Marketplaces: "\"maxItems\": 50"
-        case .knownValues: "enum: PENDING_AVAILABILITY, PENDING, UNSHIPPED, …; MERCHANT, AMAZON; BUYER, RECIPIENT, PROCEEDS, …"
+        case .knownValues:
+            "\"enum\": [\"PENDING_AVAILABILITY\", \"PENDING\", \"UNSHIPPED\", \"PARTIALLY_SHIPPED\", \"SHIPPED\", \"CANCELLED\", \"UNFULFILLABLE\"] · \"enum\": [\"MERCHANT\", \"AMAZON\"] · \"enum\": [\"BUYER\", \"RECIPIENT\", \"PROCEEDS\", \"EXPENSE\", \"PROMOTION\", \"CANCELLATION\", \"FULFILLMENT\", \"PACKAGES\", \"TAX\", \"PAYMENT\", \"FULFILLMENT_ORDERS\"] · \"The date must be in [ISO 8601](https://developer-docs.amazon.com/sp-api/docs/iso-8601) format.\""
         case .samePagination:
             "All other parameters must be provided with the same values that were provided with the request that generated this token, with the exception of `maxResultsPerPage` and `includedData`, which can be modified between calls."
         case .tokenExpiry: "The token will expire after 24 hours."

@@ -193,14 +193,25 @@ public struct SellingPartnerClient: Sendable {
         var refreshedToken = false
         while true {
             attempt += 1
-            if attempt == 1, let reserve {
-                guard await limiter.acquireIfSpare(operation, key: bucketKey, keeping: reserve) else { return nil }
+            if let reserve {
+                // Spare work stays spare on its retries too: it never waits for a token.
+                guard await limiter.acquireIfSpare(operation, key: bucketKey, keeping: reserve) else {
+                    if attempt > 1 { logger.notice("SP-API call given up until the budget has slack again", metadata: ["operation": "\(operation)"]) }
+                    return nil
+                }
             } else {
                 try await limiter.acquire(operation, key: bucketKey)
             }
             let failure: SellingPartnerError
             do {
-                let token = try await tokens.accessToken()
+                let token: String
+                do {
+                    token = try await tokens.accessToken()
+                } catch {
+                    // No call went out: Amazon's bucket still holds the token taken for it.
+                    await limiter.refund(operation, key: bucketKey)
+                    throw error
+                }
                 var request = HTTPClientRequest(url: baseURL + path + (query.isEmpty ? "" : "?" + QueryEncoding.query(query)))
                 request.method = method
                 request.headers.add(name: "x-amz-access-token", value: token)
@@ -309,9 +320,10 @@ final class PaginationLedger: Sendable {
 
     func issued(_ token: String, for parameters: String, at date: Date) {
         state.withLock { state in
-            if state.issues.updateValue(Issue(parameters: parameters, at: date), forKey: token) == nil {
-                state.order.append(token)
-            }
+            // A page asked for again returns the same token: it was issued the first time.
+            guard state.issues[token] == nil else { return }
+            state.issues[token] = Issue(parameters: parameters, at: date)
+            state.order.append(token)
             if state.order.count > capacity {
                 let dropped = state.order.prefix(state.order.count - capacity)
                 for token in dropped { state.issues[token] = nil }

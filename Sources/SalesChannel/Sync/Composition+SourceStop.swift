@@ -8,7 +8,11 @@ extension Composition {
         logger.error("source stopped", metadata: [
             "source": "\(sourceID)", "event": "\(error.eventKind.rawValue)", "reason": "\(error.operatorMessage)",
         ])
-        let event = MerchantEvent(kind: error.eventKind, sourceID: sourceID, detail: nil, message: error.operatorMessage, occurredAt: Date())
+        let now = Date()
+        // The time as the detail: each stop is its own event (a receiver that drops repeated
+        // idempotency keys must still hear of a second revocation), its retries are not.
+        let event = MerchantEvent(
+            kind: error.eventKind, sourceID: sourceID, detail: now.formatted(Date.ISO8601FormatStyle()), message: error.operatorMessage, occurredAt: now)
         for notifier in notifiers {
             // Not an order's effect, so not in the outbox: a few attempts here, then the log.
             var attempt = 0
