@@ -182,6 +182,35 @@ struct AmazonOrderSourceTests {
         }
     }
 
+    @Test func aWindowAmazonRefusesFromItsFirstPageStopsTheSourceInsteadOfLooping() async throws {
+        // This Amazon's clock runs three minutes ahead of ours: every window we think ends two
+        // minutes ago ends inside its two minutes.
+        try await VirtualAmazon.run({ $0.orders = 100; $0.existingShare = 1; $0.rateLimits = false; $0.beforeLag = 300 }) { amazon in
+            let log = CapturedLog()
+            var source = amazon.source(.merchant, timeScale: 1, logger: log.logger)
+            source.beforeLag = 125
+            let first = try await source.changes(after: nil)
+            #expect(first.orders.isEmpty && first.hasMore && first.apiCalls == 1)
+            #expect(log.entries.last { $0.level == .warning }?.metadata["action"] == "starting the window over")
+            do {
+                _ = try await source.changes(after: first.checkpoint)
+                Issue.record("the source asked again and again")
+            } catch let stop as AmazonSourceStopped {
+                #expect(stop.operatorMessage.contains("two minutes"), "\(stop.operatorMessage)")
+            }
+            #expect(try await amazon.stats()["refused:before-two-minutes-ago"] == 2)
+
+            // A window that breaks Amazon's rules by our own settings is not even sent.
+            var careless = amazon.source(.merchant, timeScale: 1)
+            careless.beforeLag = 30
+            let calls = try await amazon.stats()["searchOrders", default: 0]
+            await #expect { _ = try await careless.changes(after: nil) } throws: {
+                ($0 as? AmazonSourceStopped)?.operatorMessage.contains("before-two-minutes-ago") == true
+            }
+            #expect(try await amazon.stats()["searchOrders", default: 0] == calls)
+        }
+    }
+
     @Test func aSweepThatAmazonRefusesIsGivenUpNotTheSource() async throws {
         try await VirtualAmazon.run({ $0.orders = 400; $0.existingShare = 1; $0.rateLimits = false; $0.paginationTokenLifetime = 3600 }) { amazon in
             var source = amazon.source(.merchant)

@@ -41,7 +41,7 @@ struct VirtualAmazon {
         configuration.rateLimits ? RateLimiter(timeScale: configuration.rateScale, clock: time.clock) : .disabled()
     }
 
-    func client(limiter: RateLimiter, refreshToken: String? = nil, clientSecret: String? = nil) -> SellingPartnerClient {
+    func client(limiter: RateLimiter, refreshToken: String? = nil, clientSecret: String? = nil, timeScale: Double? = nil) -> SellingPartnerClient {
         let tokens = LWATokenProvider(
             credentials: .init(clientID: configuration.clientID, clientSecret: clientSecret ?? configuration.clientSecret,
                                grant: .refreshToken(refreshToken ?? configuration.refreshToken)),
@@ -49,16 +49,17 @@ struct VirtualAmazon {
         return SellingPartnerClient(
             configuration: .init(region: .northAmerica, endpoint: endpoint.baseURL, sellingPartnerID: configuration.sellerID,
                                  maxAttempts: 4, baseDelay: 1, maxDelay: 5,
-                                 timeScale: SearchOrdersRule.minimumBeforeAge / configuration.beforeLag),
+                                 timeScale: timeScale ?? SearchOrdersRule.minimumBeforeAge / configuration.beforeLag),
             tokens: tokens, http: AmazonSourceFactory.http, limiter: limiter, logger: Self.quiet, clock: time.clock)
     }
 
     /// A source of this sandbox's seller; sources given the same budget share it.
     func source(
         _ fulfilledBy: FulfilledBy, budget: SearchBudget? = nil, limiter: RateLimiter? = nil, refreshToken: String? = nil,
-        clientSecret: String? = nil, logger: Logger = VirtualAmazon.quiet
+        clientSecret: String? = nil, timeScale: Double? = nil, logger: Logger = VirtualAmazon.quiet
     ) -> AmazonOrderSource {
-        let client = client(limiter: budget?.limiter ?? limiter ?? self.limiter(), refreshToken: refreshToken, clientSecret: clientSecret)
+        let client = client(
+            limiter: budget?.limiter ?? limiter ?? self.limiter(), refreshToken: refreshToken, clientSecret: clientSecret, timeScale: timeScale)
         var source = AmazonOrderSource(
             id: "amazon-\(fulfilledBy == .merchant ? "mfn" : "fba")/\(configuration.sellerID)", client: client,
             sellerID: SellerID(configuration.sellerID), marketplaceIDs: [configuration.marketplaceID], fulfilledBy: fulfilledBy,
