@@ -29,7 +29,8 @@ public struct AmazonSandbox: Sendable {
         self.logger = logger
     }
 
-    /// The static examples of an operation in Amazon's models: status and response body.
+    /// The examples of an operation in Amazon's models (the sandbox's static ones, and the plain
+    /// `examples` answers, which have no parameters): status, response body and parameters.
     public func modelExamples(_ operation: String) -> [(status: Int, response: Data, parameters: [String: String])] {
         examples.examples(for: operation).map { example in
             (example.status, (try? JSONSerialization.data(withJSONObject: example.response)) ?? Data(),

@@ -10,6 +10,8 @@ struct SandboxOrder: Sendable {
     var timeline: [(at: Date, status: FulfillmentStatus)]
     /// When the buyer asks to cancel, if ever.
     var buyerCancelAt: Date?
+    /// A rare order whose grand total Amazon reports a cent off its lines until it corrects it then.
+    var totalsCorrectedAt: Date?
     var shipments: [ConfirmedShipment] = []
 
     struct ConfirmedShipment: Codable, Hashable, Sendable {
@@ -41,7 +43,7 @@ struct SandboxOrder: Sendable {
     /// Every change Amazon has made to the order by `now`: its status changes, the buyer's
     /// cancellation request and the merchant's confirmed shipments.
     func changes(at now: Date) -> [Date] {
-        (timeline.map(\.at) + shipments.map(\.confirmedAt) + [buyerCancelAt].compactMap { $0 }).filter { $0 <= now }.sorted()
+        (timeline.map(\.at) + shipments.map(\.confirmedAt) + [buyerCancelAt, totalsCorrectedAt].compactMap { $0 }).filter { $0 <= now }.sorted()
     }
 
     func lastUpdated(at now: Date) -> Date {
@@ -66,18 +68,43 @@ struct SandboxOrder: Sendable {
         let status = self.status(at: now)
         order.lastUpdatedTime = lastUpdated(at: now)
         let pending = status == .pending || status == .pendingAvailability
-        order.fulfillment = data.contains(.fulfillment)
-            ? Order.OrderFulfillment(fulfillmentStatus: status, fulfilledBy: channel == "AFN" ? "AMAZON" : "MERCHANT") : nil
+        if data.contains(.fulfillment) {
+            var fulfillment = self.order.fulfillment ?? Order.OrderFulfillment(fulfillmentStatus: status, fulfilledBy: nil)
+            fulfillment.fulfillmentStatus = status
+            fulfillment.fulfilledBy = channel == "AFN" ? "AMAZON" : "MERCHANT"
+            // Promised dates only for merchant-fulfilled orders that are neither Pending nor canceled
+            // (v0's `LatestShipDate`: "Only returned for seller-fulfilled orders that do not have a
+            // `PendingAvailability`, `Pending`, or `Canceled` status").
+            if channel == "AFN" || pending || status == .cancelled {
+                fulfillment.shipByWindow = nil
+                fulfillment.deliverByWindow = nil
+            }
+            order.fulfillment = fulfillment
+        } else {
+            order.fulfillment = nil
+        }
         if pending || !data.contains(.buyer) { order.buyer = nil }
         if pending || !data.contains(.recipient) { order.recipient = nil }
-        if pending || !data.contains(.proceeds) { order.proceeds = nil }
+        if pending || !data.contains(.proceeds) {
+            order.proceeds = nil
+        } else if let correctedAt = totalsCorrectedAt, now < correctedAt, let total = order.proceeds?.grandTotal {
+            // Until Amazon corrects it, this order's grand total is a cent off its lines.
+            order.proceeds?.grandTotal = Money(amount: total.amount + Decimal(string: "0.01")!, currencyCode: total.currencyCode)
+        }
+        if pending || !data.contains(.tax) { order.tax = nil }
         for index in order.orderItems.indices {
             let item = order.orderItems[index]
             if pending || !data.contains(.proceeds) { order.orderItems[index].proceeds = nil }
+            if pending || !data.contains(.promotion) { order.orderItems[index].promotion = nil }
+            if pending || !data.contains(.tax) { order.orderItems[index].tax = nil }
             if pending { order.orderItems[index].product.price = nil }
             if data.contains(.fulfillment) {
                 let shipped = channel == "AFN" ? (status == .shipped ? item.quantityOrdered : 0) : shippedQuantity(item.orderItemId)
-                order.orderItems[index].fulfillment = Order.OrderItem.ItemFulfillment(quantityFulfilled: shipped, quantityUnfulfilled: item.quantityOrdered - shipped)
+                var fulfillment = item.fulfillment ?? Order.OrderItem.ItemFulfillment(quantityFulfilled: nil, quantityUnfulfilled: nil)
+                fulfillment.quantityFulfilled = shipped
+                fulfillment.quantityUnfulfilled = item.quantityOrdered - shipped
+                if pending { fulfillment.packing = nil }  // gift options are withheld with the rest while Pending
+                order.orderItems[index].fulfillment = fulfillment
             } else {
                 order.orderItems[index].fulfillment = nil
             }
@@ -96,6 +123,9 @@ struct SandboxOrder: Sendable {
         }
         return order
     }
+
+    /// Whether the order's money reconciles at `now`.
+    func totalsReconcile(at now: Date) -> Bool { totalsCorrectedAt.map { now >= $0 } ?? true }
 }
 
 /// Builds the seeded scenario.
@@ -106,7 +136,9 @@ enum Scenario {
         let existing = Int((Double(configuration.orders) * configuration.existingShare).rounded())
         for index in 0..<configuration.orders {
             var random = SeededGenerator(seed: configuration.seed &* 2_654_435_761 &+ UInt64(index))
-            let isAFN = random.below(100) < 35
+            // One order in 250, always merchant-fulfilled, has its grand total a cent off for a while.
+            let misreported = index % 250 == 249
+            let isAFN = random.below(100) < 35 && !misreported
             // Existing orders were placed over the last three days; the rest arrive over the window.
             let created: Date
             if index < existing {
@@ -119,18 +151,50 @@ enum Scenario {
                 // Past orders keep their history in real time; arriving ones move at the scaled pace.
                 created.addingTimeInterval(created < start ? virtualSeconds : virtualSeconds / scale)
             }
-            let items = ScenarioMoney.lines(&random, index: index, currency: "USD")
+            let business = random.below(100) < 10
+            var items = ScenarioMoney.lines(&random, index: index, currency: "USD")
+            for line in items.indices {
+                let breakdowns = items[line].proceeds?.breakdowns ?? []
+                if business { items[line].product.price?.priceDesignation = "BUSINESS_PRICE" }
+                if breakdowns.contains(where: { $0.type == "DISCOUNT" }) {
+                    items[line].promotion = .init(breakdowns: [.init(promotionId: "PROMO-\(String(format: "%04d", index % 37))")])
+                }
+                if breakdowns.contains(where: { $0.type == "TAX" }) {
+                    items[line].tax = .init(taxCollections: [.init(model: "MARKETPLACE_FACILITATOR", responsibleParty: "Amazon Services, Inc.")])
+                }
+                if breakdowns.contains(where: { $0.type == "GIFT_WRAP" }) {
+                    items[line].fulfillment = .init(quantityFulfilled: nil, quantityUnfulfilled: nil, packing: .init(
+                        giftOption: .init(giftMessage: "Happy birthday! From Sam", giftWrapLevel: "Classic")))
+                }
+            }
             let id = String(format: "%03d-%07d-%07d", 111 + index % 888, 1_000_000 + index, Int(configuration.seed % 9_000_000) + 1_000_000)
             let name = "Sandbox Buyer \(index % 97)"
+            let company = business ? "Sandbox Supplies \(index % 13) LLC" : nil
+            let levels = ["STANDARD", "STANDARD", "EXPEDITED", "SECOND_DAY", "NEXT_DAY"]
+            let level = levels[random.below(levels.count)]
+            let shipDays = ["NEXT_DAY": 1.0, "SECOND_DAY": 1.0, "EXPEDITED": 1.0][level] ?? 2.0
+            let deliverDays = ["NEXT_DAY": 1.0, "SECOND_DAY": 2.0, "EXPEDITED": 3.0][level] ?? 5.0
+            var programs: [String] = []
+            if random.below(100) < 40 { programs.append("PRIME") }
+            if business { programs.append("AMAZON_BUSINESS") }
             let order = Order(
                 orderId: id, createdTime: created, lastUpdatedTime: created,
                 salesChannel: .init(marketplaceId: configuration.marketplaceID, marketplaceName: "Amazon.com"),
-                buyer: .init(buyerName: name, buyerEmail: isAFN ? nil : "buyer\(index % 97)@marketplace.amazon.com"),
-                recipient: .init(deliveryAddress: .init(name: name, addressLine1: "\(100 + index) Main Street",
-                                                        city: "Seattle", stateOrRegion: "WA", postalCode: "98101", countryCode: "US",
-                                                        phone: isAFN ? nil : "+1 206-555-\(String(format: "%04d", index % 10000))",
-                                                        addressType: "RESIDENTIAL")),
-                proceeds: ScenarioMoney.orderProceeds(items), orderItems: items)
+                programs: programs.isEmpty ? nil : programs,
+                buyer: .init(buyerName: name, buyerEmail: isAFN ? nil : "buyer\(index % 97)@marketplace.amazon.com", buyerCompanyName: company,
+                             buyerPurchaseOrderNumber: business ? "PO-\(100_000 + index)" : nil),
+                recipient: .init(deliveryAddress: .init(name: name, companyName: company, addressLine1: "\(100 + index) Main Street",
+                                                        city: "Seattle", districtOrCounty: "King County", stateOrRegion: "WA", postalCode: "98101",
+                                                        countryCode: "US", phone: isAFN ? nil : "+1 206-555-\(String(format: "%04d", index % 10000))",
+                                                        addressType: business ? "COMMERCIAL" : "RESIDENTIAL")),
+                proceeds: ScenarioMoney.orderProceeds(items),
+                fulfillment: .init(
+                    fulfillmentStatus: .pending, fulfilledBy: nil, fulfillmentServiceLevel: level,
+                    shipByWindow: .init(earliestDateTime: at(0), latestDateTime: at(shipDays * 86400)),
+                    deliverByWindow: .init(earliestDateTime: at((deliverDays - 1) * 86400), latestDateTime: at(deliverDays * 86400))),
+                tax: business ? .init(taxRegistrations: [.init(entityType: "BUYER", legalName: company, taxRegistrationType: "BUSINESS",
+                                                               taxRegistrationNumber: "91-\(String(format: "%07d", 1_000_000 + index))")]) : nil,
+                orderItems: items)
             var timeline: [(Date, FulfillmentStatus)] = [(created, .pending)]
             let verified = at(Double(300 + random.below(1500)))
             let fate = random.below(100)
@@ -148,7 +212,10 @@ enum Scenario {
                     timeline.append((verified.addingTimeInterval(Double(3600 + random.below(20 * 3600)) / (created < start ? 1 : scale)), .shipped))
                 }
             }
-            orders.append(SandboxOrder(order: order, channel: isAFN ? "AFN" : "MFN", timeline: timeline, buyerCancelAt: buyerCancelAt))
+            // One order in 250 has a grand total a cent off its lines until Amazon corrects it.
+            let correctedAt = misreported ? verified.addingTimeInterval(1800 / (created < start ? 1 : scale)) : nil
+            orders.append(SandboxOrder(
+                order: order, channel: isAFN ? "AFN" : "MFN", timeline: timeline, buyerCancelAt: buyerCancelAt, totalsCorrectedAt: correctedAt))
         }
         return orders
     }

@@ -305,6 +305,10 @@ actor SandboxState {
             var lastUpdatedTime: String
             var grandTotal: String
             var buyerRequestedCancellation: Bool
+            /// Whether the order's grand total is the sum of its lines now (a rare order is a cent off for a while).
+            var totalsReconcile: Bool
+            /// The money the order's lines carry, by category (`ITEM`, `SHIPPING`, `TAX`, …), and the grand total.
+            var charges: [String: String]
             var reachedUnshipped: Bool
             /// When the order became Unshipped, and when it left that status (nil: still there).
             var unshippedAt: String?
@@ -325,6 +329,9 @@ actor SandboxState {
                 createdTime: SPAPIJSON.formatDate(order.createdTime), lastUpdatedTime: SPAPIJSON.formatDate(order.lastUpdated(at: now)),
                 grandTotal: "\(order.order.proceeds?.grandTotal?.amount ?? 0)",
                 buyerRequestedCancellation: order.buyerCancelAt.map { $0 <= now } ?? false,
+                totalsReconcile: order.totalsReconcile(at: now),
+                charges: Dictionary(order.order.orderItems.flatMap { $0.proceeds?.breakdowns ?? [] }.map { ($0.type, $0.subtotal.amount) }, uniquingKeysWith: +)
+                    .mapValues { "\($0)" },
                 reachedUnshipped: order.timeline.contains { $0.status == .unshipped && $0.at <= now },
                 unshippedAt: order.timeline.first { $0.status == .unshipped && $0.at <= now }.map { SPAPIJSON.formatDate($0.at) },
                 leftUnshippedAt: order.timeline.first(where: { $0.status == .unshipped }).flatMap { unshipped in

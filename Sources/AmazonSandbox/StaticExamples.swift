@@ -28,6 +28,10 @@ struct StaticExamples: Sendable {
                         only == nil || only == id
                     else { continue }
                     for (code, response) in operation["responses"] as? [String: Any] ?? [:] {
+                        // The plain `examples` block: an answer with no request to match (never served).
+                        if let plain = ((response as? [String: Any])?["examples"] as? [String: Any])?["application/json"] {
+                            examples.append(Example(operation: id, status: Int(code) ?? 200, parameters: [:], response: plain))
+                        }
                         let sandbox = (response as? [String: Any])?["x-amzn-api-sandbox"] as? [String: Any]
                         for example in sandbox?["static"] as? [[String: Any]] ?? [] {
                             let request = example["request"] as? [String: Any]

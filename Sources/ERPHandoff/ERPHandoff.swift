@@ -7,16 +7,23 @@ public enum ERPHandoff {
     /// Registers `file-drop` and `webhook`.
     public static func register(in registry: inout PluginRegistry) {
         registry.registerSink(WebhookSink.descriptor) { section, _ in
-            WebhookSink(delivery: try WebhookDelivery(section: section))
+            WebhookSink(delivery: try WebhookDelivery(section: section), schemaVersion: try schemaVersion(section))
         }
         registry.registerSink(FileDropSink.descriptor) { section, context in
             let directory = context.resolve(try section.string("directory") ?? "handoffs")
-            if context.isCheckOnly { return FileDropSink(unopened: directory) }
-            do { return try FileDropSink(directory: directory) } catch {
+            let version = try schemaVersion(section)
+            if context.isCheckOnly { return FileDropSink(unopened: directory, schemaVersion: version) }
+            do { return try FileDropSink(directory: directory, schemaVersion: version) } catch {
                 throw DeploymentError(file: section.file, key: section.keyPath("directory"), problem: "cannot create \(directory.path): \(error.localizedDescription)")
             }
         }
     }
+}
+
+/// A sink's `schemaVersion`: 1 or 2 (default 2).
+func schemaVersion(_ section: ConfigSection) throws -> Int {
+    let version = try section.oneOf("schemaVersion", HandoffDocument.versions.map(String.init), default: "2")
+    return Int(version) ?? 2
 }
 
 extension WebhookDelivery {

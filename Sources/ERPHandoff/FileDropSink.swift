@@ -8,21 +8,27 @@ import SalesChannel
 /// with the same content instead of adding a second one: at most one file per order and kind.
 public struct FileDropSink: ShipmentSink {
     public let directory: URL
+    /// The handoff shape written (2; 1 for an ERP that reads version 1 only).
+    public let schemaVersion: Int
 
-    public init(directory: URL) throws {
+    public init(directory: URL, schemaVersion: Int = 2) throws {
         self.directory = directory
+        self.schemaVersion = schemaVersion
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
     }
 
     /// A sink that has not created its folder (for validating a deployment).
-    init(unopened directory: URL) { self.directory = directory }
+    init(unopened directory: URL, schemaVersion: Int) {
+        self.directory = directory
+        self.schemaVersion = schemaVersion
+    }
 
     public func handOff(_ document: HandoffDocument, idempotencyKey: String) async throws -> String? {
-        try write(HandoffEnvelope(type: .order, idempotencyKey: idempotencyKey, order: document), key: idempotencyKey)
+        try write(HandoffEnvelope(type: .order, idempotencyKey: idempotencyKey, order: document.version(schemaVersion)), key: idempotencyKey)
     }
 
     public func cancel(_ document: HandoffDocument, idempotencyKey: String) async throws {
-        _ = try write(HandoffEnvelope(type: .cancellation, idempotencyKey: idempotencyKey, order: document), key: idempotencyKey)
+        _ = try write(HandoffEnvelope(type: .cancellation, idempotencyKey: idempotencyKey, order: document.version(schemaVersion)), key: idempotencyKey)
     }
 
     /// The file a delivery with this idempotency key is written to.
@@ -53,6 +59,7 @@ public struct FileDropSink: ShipmentSink {
         keys: [
             .init("name", "string", default: "file-drop", "Name of this sink (several sinks need distinct names)"),
             .init("directory", "folder path", default: "handoffs", "Where the files go, relative to the deployment file"),
+            .init("schemaVersion", "1 | 2", default: "2", "Handoff document shape (docs/handoff-schema-v2.json; 1 for an ERP not yet upgraded)"),
         ])
 }
 

@@ -11,12 +11,17 @@ public struct HandoffEnvelope: Codable, Hashable, Sendable {
         case cancellation
     }
 
+    /// The shape of the envelope and its order (2); absent in version 1, whose version is only
+    /// `order.schemaVersion`.
+    public var schemaVersion: Int?
     public var type: Kind
     /// The same on every retry of this delivery: an ERP that has seen it has it already.
     public var idempotencyKey: String
     public var order: HandoffDocument
 
+    /// An envelope of the document's version.
     public init(type: Kind, idempotencyKey: String, order: HandoffDocument) {
+        self.schemaVersion = order.schemaVersion >= 2 ? order.schemaVersion : nil
         self.type = type
         self.idempotencyKey = idempotencyKey
         self.order = order

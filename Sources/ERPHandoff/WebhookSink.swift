@@ -12,17 +12,22 @@ import SalesChannel
 /// `{"reference": "…"}` is kept as the ERP's reference for the order.
 public struct WebhookSink: ShipmentSink {
     public let delivery: WebhookDelivery
+    /// The handoff shape sent (2; 1 for an ERP that reads version 1 only).
+    public let schemaVersion: Int
 
-    public init(delivery: WebhookDelivery) { self.delivery = delivery }
+    public init(delivery: WebhookDelivery, schemaVersion: Int = 2) {
+        self.delivery = delivery
+        self.schemaVersion = schemaVersion
+    }
 
     public func handOff(_ document: HandoffDocument, idempotencyKey: String) async throws -> String? {
-        let answer = try await send(HandoffEnvelope(type: .order, idempotencyKey: idempotencyKey, order: document))
+        let answer = try await send(HandoffEnvelope(type: .order, idempotencyKey: idempotencyKey, order: document.version(schemaVersion)))
         struct Reference: Decodable { var reference: String? }
         return (try? JSONDecoder().decode(Reference.self, from: Data(answer.body.utf8)))?.reference
     }
 
     public func cancel(_ document: HandoffDocument, idempotencyKey: String) async throws {
-        _ = try await send(HandoffEnvelope(type: .cancellation, idempotencyKey: idempotencyKey, order: document))
+        _ = try await send(HandoffEnvelope(type: .cancellation, idempotencyKey: idempotencyKey, order: document.version(schemaVersion)))
     }
 
     private func send(_ envelope: HandoffEnvelope) async throws -> WebhookDelivery.Answer {
@@ -41,6 +46,7 @@ public struct WebhookSink: ShipmentSink {
             .init("secret", "secret", "Signing secret, written ${ENV_VAR}", secret: true),
             .init("previousSecret", "secret", "While rotating: the old secret, also signed with so receivers holding it keep verifying", secret: true),
             .init("timeoutSeconds", "number", default: "30", "How long one delivery may take before it is retried"),
+            .init("schemaVersion", "1 | 2", default: "2", "Handoff document shape (docs/handoff-schema-v2.json; 1 for an ERP not yet upgraded)"),
         ])
 }
 

@@ -23,10 +23,7 @@ public struct SQLiteCommerceBackend: CommerceBackend {
             } else {
                 number = CommerceOrderNumber(String(format: "%09d", try SQLiteDatabase.next("commerce-order", in: db)))
             }
-            let order = CommerceOrder(
-                number: number, amazonOrderID: draft.amazonOrderID, status: draft.status, lines: draft.lines,
-                subtotal: draft.subtotal, tax: draft.tax, grandTotal: draft.grandTotal, customer: draft.customer,
-                affectsInventory: draft.affectsInventory, createdAt: Date())
+            let order = CommerceOrder(number: number, draft: draft, createdAt: Date())
             try db.execute(
                 sql: """
                     INSERT INTO commerce_orders(number, amazon_order_id, status, customer_id, affects_inventory, document, created_at)

@@ -14,14 +14,19 @@ public struct CommerceBackendConformance: Sendable {
         try await requestedNumbers()
         try await oneCustomerPerEmailUnderConcurrency()
         try await shipmentsAndStatus()
+        try await everyAmountIsKept()
     }
 
     static func draft(_ id: String, number: CommerceOrderNumber? = nil) -> CommerceOrderDraft {
-        CommerceOrderDraft(
+        let usd = { (text: String) in Money(Decimal(string: text)!, "USD") }
+        return CommerceOrderDraft(
             amazonOrderID: AmazonOrderID(id), requestedNumber: number, status: .pending,
-            lines: [CommerceOrderLine(orderItemID: "I1", sku: "SKU", title: "Item", quantity: 3)],
-            subtotal: Money(30, "USD"), tax: Money(3, "USD"), grandTotal: Money(33, "USD"), customer: .guest,
-            affectsInventory: true, shippingAddress: nil)
+            lines: [CommerceOrderLine(orderItemID: "I1", sku: "SKU", title: "Item", quantity: 3, rowTotal: usd("29.97"), tax: usd("2.70"),
+                                      unitPrice: usd("9.99"), discount: usd("-3.00"))],
+            subtotal: usd("29.97"), tax: usd("3.21"), grandTotal: usd("37.17"),
+            charges: CommerceCharges(shipping: usd("4.99"), shippingTax: usd("0.51"), giftWrap: usd("2.99"), codFee: usd("0"),
+                                     other: usd("0.01"), discount: usd("-3.00")),
+            customer: .guest, affectsInventory: true, shippingAddress: nil)
     }
 
     func createOrderIsIdempotent() async throws {
@@ -57,6 +62,21 @@ public struct CommerceBackendConformance: Sendable {
         }
         try require(ids.count == 1, check, "\(ids.count) customers for one buyer")
         try require(try await backend.customer(withEmail: "BUYER@marketplace.amazon.com")?.id == ids.first, check, "lookup by email fails")
+    }
+
+    func everyAmountIsKept() async throws {
+        let check = "a commerce order keeps every amount of its draft"
+        let backend = try await makeBackend()
+        let draft = Self.draft("M")
+        _ = try await backend.createOrder(draft)
+        let stored = try await backend.order(for: "M")
+        let line = stored?.lines.first
+        try require(line?.unitPrice == draft.lines[0].unitPrice && line?.rowTotal == draft.lines[0].rowTotal
+                        && line?.tax == draft.lines[0].tax && line?.discount == draft.lines[0].discount,
+                    check, "the line's unit price, row total, tax or discount changed: \(String(describing: line))")
+        try require(stored?.subtotal == draft.subtotal && stored?.tax == draft.tax && stored?.grandTotal == draft.grandTotal,
+                    check, "subtotal, tax or grand total changed")
+        try require(stored?.charges == draft.charges, check, "shipping, shipping tax, gift wrap, fees or discount changed: \(String(describing: stored?.charges))")
     }
 
     func shipmentsAndStatus() async throws {

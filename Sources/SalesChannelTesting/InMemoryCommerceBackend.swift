@@ -30,10 +30,7 @@ public final class InMemoryCommerceBackend: CommerceBackend {
             if let existing = state.orders[draft.amazonOrderID] { return existing }
             let number = draft.requestedNumber ?? CommerceOrderNumber(String(format: "%09d", state.nextNumber))
             if draft.requestedNumber == nil { state.nextNumber += 1 }
-            let order = CommerceOrder(
-                number: number, amazonOrderID: draft.amazonOrderID, status: draft.status, lines: draft.lines,
-                subtotal: draft.subtotal, tax: draft.tax, grandTotal: draft.grandTotal, customer: draft.customer,
-                affectsInventory: draft.affectsInventory, createdAt: Date())
+            let order = CommerceOrder(number: number, draft: draft, createdAt: Date())
             state.orders[draft.amazonOrderID] = order
             return order
         }

@@ -97,7 +97,8 @@ public struct ScriptedOrderSource: OrderSource {
                     order.buyer = Buyer(name: "Buyer \(index % 100)", email: "buyer\(index % 100)@marketplace.amazon.com")
                     order.shippingAddress = PostalAddress(name: "Buyer \(index % 100)", addressLines: ["\(index) Main St"],
                                                           city: "Seattle", stateOrRegion: "WA", postalCode: "98101", countryCode: "US")
-                    order.orderTotal = order.lines.compactMap(\.itemPrice).reduce(Money.zero("USD"), +)
+                    // Amazon's grand total: every line's price and tax.
+                    order.orderTotal = order.lines.flatMap { [$0.itemPrice, $0.itemTax].compactMap { $0 } }.reduce(Money.zero("USD"), +)
                 }
                 if fate < 15 {
                     step(.canceled, after: 600)

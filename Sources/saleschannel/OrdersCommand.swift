@@ -6,28 +6,61 @@ struct OrdersCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "orders",
         abstract: "The Orders page: visible channel orders with their commerce orders.",
-        discussion: "Pending orders are imported but hidden, as Amazon has not verified them; --all shows them too.")
+        discussion: "Pending orders are imported but hidden, as Amazon has not verified them; --all shows them too.",
+        subcommands: [List.self, AcceptTotals.self], defaultSubcommand: List.self)
 
-    @OptionGroup var deployment: DeploymentOptions
-    @Flag(help: "Include hidden (Pending) orders.") var all = false
-    @Flag(help: "Print one JSON array (the stable interface documented in docs/orders-json.md).") var json = false
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "list", abstract: "The Orders page (the default).")
 
-    func run() async throws {
-        let records = try await deployment.composition().store.records(includeHidden: all)
-        if json {
-            let data = try cliEncoder().encode(records.map(OrderView.init))
-            print(String(decoding: data, as: UTF8.self))
-            return
+        @OptionGroup var deployment: DeploymentOptions
+        @Flag(help: "Include hidden (Pending) orders.") var all = false
+        @Flag(help: "Print one JSON array (the stable interface documented in docs/orders-json.md).") var json = false
+
+        func run() async throws {
+            let records = try await deployment.composition().store.records(includeHidden: all)
+            if json {
+                let data = try cliEncoder().encode(records.map(OrderView.init))
+                print(String(decoding: data, as: UTF8.self))
+                return
+            }
+            print(pad("AMAZON ORDER", 21) + pad("CH", 4) + pad("AMAZON STATUS", 18) + pad("TOTAL", 14) + pad("COMMERCE", 11) + pad("STATUS", 11)
+                + pad("CUSTOMER", 10) + "HANDOFF")
+            for record in records {
+                let view = OrderView(record)
+                let total = view.totals.map { "\($0.grandTotal) \($0.currency)" } ?? "-"
+                print(pad(view.amazonOrderId, 21) + pad(view.fulfillmentChannel, 4) + pad(view.amazonStatus + (record.visible ? "" : "*"), 18)
+                    + pad(total, 14) + pad(view.commerceOrderNumber ?? "-", 11) + pad(view.commerceStatus ?? "-", 11)
+                    + pad(view.customer.map { $0.id ?? $0.kind } ?? "-", 10) + view.handoff.status
+                    + (view.lastError.map { "  ! \($0)" } ?? ""))
+            }
+            print("\(records.count) order(s)" + (all ? " (* hidden: not yet verified by Amazon)" : ""))
         }
-        print(pad("AMAZON ORDER", 21) + pad("CH", 4) + pad("AMAZON STATUS", 18) + pad("COMMERCE", 11) + pad("STATUS", 11) + pad("CUSTOMER", 10) + "HANDOFF")
-        for record in records {
-            let view = OrderView(record)
-            print(pad(view.amazonOrderId, 21) + pad(view.fulfillmentChannel, 4) + pad(view.amazonStatus + (record.visible ? "" : "*"), 18)
-                + pad(view.commerceOrderNumber ?? "-", 11) + pad(view.commerceStatus ?? "-", 11)
-                + pad(view.customer.map { $0.id ?? $0.kind } ?? "-", 10) + view.handoff.status
-                + (view.lastError.map { "  ! \($0)" } ?? ""))
+    }
+
+    /// The merchant books a held order's money as Amazon sent it.
+    struct AcceptTotals: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "accept-totals",
+            abstract: "Create the commerce order of an order held because its charges do not add up to Amazon's grand total, with the money as Amazon sent it.")
+
+        @OptionGroup var deployment: DeploymentOptions
+        @Argument(help: "The Amazon order id.") var id: String
+
+        func run() async throws {
+            let composition = try deployment.composition()
+            let settings = composition.settings
+            let record: OrderRecord
+            do {
+                record = try await composition.store.update(AmazonOrderID(id)) { stored in
+                    composition.shaped(try Workflow.acceptTotals(of: stored, settings: settings, now: Date()))
+                }
+            } catch let error as TotalsNotHeld {
+                throw CommandFailure(error.description)
+            } catch let error as StoreError {
+                throw CommandFailure(error.description)
+            }
+            print("order \(id): money accepted as Amazon sent it (grand total \(record.order.orderTotal?.description ?? "-")); the commerce order is created with the next `run`")
         }
-        print("\(records.count) order(s)" + (all ? " (* hidden: not yet verified by Amazon)" : ""))
     }
 }
 
@@ -53,6 +86,10 @@ struct OrderView: Encodable {
     var items: [ItemView]
     var shipments: [ShipmentView]
     var lastError: String?
+    var totals: TotalsView?
+    var shipBy: RangeView?
+    var deliverBy: RangeView?
+    var totalsHeld: String?
 
     struct CustomerView: Encodable {
         var kind: String
@@ -65,6 +102,29 @@ struct OrderView: Encodable {
         enum CodingKeys: String, CodingKey { case kind, id }
     }
     struct HandoffView: Encodable { var status: String }
+    /// Decimal strings; subtotal + shipping + giftWrap + codFee + other + tax + discount = grandTotal.
+    struct TotalsView: Encodable {
+        var currency: String
+        var subtotal: String
+        var shipping: String
+        var shippingTax: String
+        var giftWrap: String
+        var codFee: String
+        var other: String
+        var tax: String
+        var discount: String
+        var grandTotal: String
+    }
+    struct RangeView: Encodable {
+        var earliest: Date?
+        var latest: Date?
+        func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(earliest, forKey: .earliest)
+            try c.encode(latest, forKey: .latest)
+        }
+        enum CodingKeys: String, CodingKey { case earliest, latest }
+    }
     struct ItemView: Encodable { var orderItemId: String; var sku: String; var quantityOrdered: Int; var quantityShipped: Int }
     struct ShipmentView: Encodable {
         var shipmentId: String
@@ -80,6 +140,7 @@ struct OrderView: Encodable {
     enum CodingKeys: String, CodingKey {
         case amazonOrderId, sellerId, marketplaceId, fulfillmentChannel, amazonStatus, visible, purchaseDate, lastUpdateDate
         case commerceOrderNumber, commerceStatus, customer, handoff, buyerRequestedCancellation, items, shipments, lastError
+        case totals, shipBy, deliverBy, totalsHeld
     }
 
     /// Absent values are written as `null`, as the interface promises, never left out.
@@ -101,6 +162,10 @@ struct OrderView: Encodable {
         try c.encode(items, forKey: .items)
         try c.encode(shipments, forKey: .shipments)
         try c.encode(lastError, forKey: .lastError)
+        try c.encode(totals, forKey: .totals)
+        try c.encode(shipBy, forKey: .shipBy)
+        try c.encode(deliverBy, forKey: .deliverBy)
+        try c.encode(totalsHeld, forKey: .totalsHeld)
     }
 
     init(_ record: OrderRecord) {
@@ -131,6 +196,19 @@ struct OrderView: Encodable {
             }
         }
         lastError = record.lastError
+        switch record.order.reconciliation {
+        case .reconciles(let t), .mismatch(let t):
+            let grand = record.order.orderTotal?.amount ?? t.computedTotal
+            totals = TotalsView(
+                currency: t.currencyCode, subtotal: "\(t.subtotal)", shipping: "\(t.shipping)", shippingTax: "\(t.shippingTax)",
+                giftWrap: "\(t.giftWrap)", codFee: "\(t.codFee)", other: "\(t.other)", tax: "\(t.tax)", discount: "\(t.discount)",
+                grandTotal: "\(grand)")
+        case .noMoney, .mixedCurrencies:
+            totals = nil
+        }
+        shipBy = record.order.fulfillmentDetails?.shipBy.map { RangeView(earliest: $0.earliest, latest: $0.latest) }
+        deliverBy = record.order.fulfillmentDetails?.deliverBy.map { RangeView(earliest: $0.earliest, latest: $0.latest) }
+        totalsHeld = record.totalsHold
     }
 }
 
@@ -157,7 +235,19 @@ struct OrderCommand: AsyncParsableCommand {
         print("marketplace \(view.marketplaceId) · seller \(view.sellerId) · source \(record.sourceID)")
         print("commerce order \(view.commerceOrderNumber ?? "-") \(view.commerceStatus ?? "") · customer \(view.customer.map { $0.id ?? $0.kind } ?? "-") · handoff \(view.handoff.status)")
         if record.buyerCancellationFlagged { print("the buyer asked Amazon to cancel this order") }
-        for item in view.items { print("  item \(item.orderItemId)  \(item.sku)  \(item.quantityShipped)/\(item.quantityOrdered) shipped") }
+        if let totals = view.totals {
+            print("money (\(totals.currency)): subtotal \(totals.subtotal) · shipping \(totals.shipping) · gift wrap \(totals.giftWrap) · tax \(totals.tax) · discount \(totals.discount) · other \(totals.other)\(totals.codFee == "0" ? "" : " · COD fee \(totals.codFee)") · grand total \(totals.grandTotal)")
+        }
+        if let held = view.totalsHeld { print("held: \(held); `saleschannel orders accept-totals \(view.amazonOrderId)` books it as Amazon sent it") }
+        if let details = record.order.fulfillmentDetails {
+            let format = { (date: Date?) in date.map { ISO8601DateFormatter().string(from: $0) } ?? "-" }
+            print("ship by \(details.shipBy.map { format($0.latest) } ?? "-") · deliver by \(details.deliverBy.map { format($0.latest) } ?? "-") · service \(details.serviceLevel ?? "-")"
+                + (record.order.programs.map { " · programs \($0.joined(separator: ", "))" } ?? ""))
+        }
+        for line in record.order.lines {
+            let money = line.unitPrice.map { " · \($0.amount) each, \(line.itemPrice?.amount ?? 0) + tax \(line.rowTax) + discount \(line.rowDiscount)" } ?? ""
+            print("  item \(line.orderItemID)  \(line.sku)  \(record.shippedQuantity(line.orderItemID))/\(line.quantityOrdered) shipped\(money)\(line.gift != nil ? " · gift" : "")")
+        }
         for shipment in view.shipments {
             print("  shipment \(shipment.shipmentId)  \(shipment.carrier) \(shipment.trackingNumber)  Amazon: \(shipment.amazonConfirmation)\(shipment.error.map { " (\($0))" } ?? "")")
         }

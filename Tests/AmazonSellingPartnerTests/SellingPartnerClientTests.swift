@@ -81,18 +81,23 @@ struct SellingPartnerClientTests {
     }
 
     @Test func tokensAreCachedRefreshedOnceAndRefusalsAreDistinct() async throws {
-        let configuration = Harness.configuration { $0.orders = 20; $0.tokenLifetime = 62 }
+        let time = VirtualTime(Date(timeIntervalSince1970: 1_780_000_000))
+        let configuration = Harness.configuration { $0.orders = 20; $0.tokenLifetime = 62; $0.start = time.now }
         try await Harness.withHTTP { http in
-            try await AmazonSandbox.withRunning(configuration) { endpoint in
-                let client = Harness.client(endpoint, configuration, http: http)
+            try await AmazonSandbox.withRunning(configuration, clock: time.clock) { endpoint in
+                let client = Harness.client(endpoint, configuration, http: http, clock: time.clock)
                 // Twenty calls at once wait for one token.
                 try await withThrowingTaskGroup(of: Void.self) { group in
                     for _ in 0..<20 { group.addTask { _ = try await client.getOrder("NO-SUCH-ORDER") } }
                     try await group.waitForAll()
                 }
                 #expect(await client.tokens.refreshCount == 1)
-                // 62 s tokens are refreshed 60 s early: after two seconds the next call gets a new one.
-                try await Task.sleep(for: .milliseconds(2200))
+                // 62 s tokens are refreshed 60 s early: a second and a half later the token is
+                // still used; after two seconds the next call gets a new one.
+                time.advance(by: 1.5)
+                _ = try await client.getOrder("NO-SUCH-ORDER")
+                #expect(await client.tokens.refreshCount == 1)
+                time.advance(by: 0.7)
                 _ = try await client.getOrder("NO-SUCH-ORDER")
                 #expect(await client.tokens.refreshCount == 2)
 

@@ -1,5 +1,7 @@
 import AsyncHTTPClient
 import Foundation
+import SalesChannel
+import SalesChannelSQLite
 import NIOCore
 import NIOFoundationCompat
 import Testing
@@ -205,5 +207,62 @@ struct AmazonWorkflowTests {
         let again = try setup.cli.run(["run", "--config", "deploy.yaml", "--once"], environment: Self.environment)
         #expect(again.status == 0, "\(again.stderr)")
         #expect(!again.stdout.contains("STOPPED"))
+    }
+
+    @Test func importedMoneyEqualsAmazonsInTheLedgerTheHandoffAndOrdersJSON() async throws {
+        let setup = try await Self.start(orders: 400, faults: "")
+        defer { kill(setup.sandbox.process.processIdentifier, SIGKILL); setup.sandbox.process.waitUntilExit() }
+        for _ in 0..<2 {
+            let run = try setup.cli.run(["run", "--config", "deploy.yaml", "--once"], environment: Self.environment)
+            #expect(run.status == 0, "\(run.stderr)")
+        }
+        let truth = Dictionary(try await Self.truth(setup).map { ($0["orderId"] as? String ?? "", $0) }) { first, _ in first }
+        let ours = try Self.orders(setup)
+        let database = try SQLiteDatabase(path: setup.cli.directory.appendingPathComponent("e2e.sqlite").path)
+        let ledger = Dictionary(try await SQLiteCommerceBackend(database: database).orders().map { ($0.amazonOrderID.rawValue, $0) }) { first, _ in first }
+        var handoffs: [String: [String: Any]] = [:]
+        for file in try FileManager.default.contentsOfDirectory(at: setup.cli.directory.appendingPathComponent("erp"), includingPropertiesForKeys: nil)
+        where file.pathExtension == "json" {
+            let envelope = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: file)) as? [String: Any])
+            guard envelope["type"] as? String == "order", let order = envelope["order"] as? [String: Any] else { continue }
+            #expect(envelope["schemaVersion"] as? Int == 2 && order["schemaVersion"] as? Int == 2)
+            handoffs[order["amazonOrderID"] as? String ?? ""] = order
+        }
+        func decimal(_ value: Any?) -> Decimal? { (value as? String).flatMap { Decimal(string: $0) } }
+        var compared = 0
+        var kinds = Set<String>()
+        for order in ours where order["commerceOrderNumber"] as? String != nil {
+            let id = order["amazonOrderId"] as? String ?? ""
+            let amazon = try #require(truth[id])
+            let charges = amazon["charges"] as? [String: String] ?? [:]
+            let expected: [String: Decimal] = [
+                "subtotal": decimal(charges["ITEM"]) ?? 0, "shipping": decimal(charges["SHIPPING"]) ?? 0, "tax": decimal(charges["TAX"]) ?? 0,
+                "discount": decimal(charges["DISCOUNT"]) ?? 0, "giftWrap": decimal(charges["GIFT_WRAP"]) ?? 0,
+                "grandTotal": try #require(decimal(amazon["grandTotal"])),
+            ]
+            kinds.formUnion(charges.keys)
+            // orders --json
+            let totals = try #require(order["totals"] as? [String: Any], "\(id) has no totals")
+            for (key, value) in expected { #expect(decimal(totals[key]) == value, "\(id) orders --json \(key): \(totals[key] ?? "-") ≠ \(value)") }
+            // the commerce ledger
+            let booked = try #require(ledger[id])
+            let ledgerValues: [String: Decimal?] = [
+                "subtotal": booked.subtotal?.amount, "shipping": booked.charges?.shipping.amount, "tax": booked.tax?.amount,
+                "discount": booked.charges?.discount.amount, "giftWrap": booked.charges?.giftWrap.amount, "grandTotal": booked.grandTotal?.amount,
+            ]
+            for (key, value) in expected { #expect(ledgerValues[key] ?? nil == value, "\(id) ledger \(key)") }
+            // the v2 handoff (merchant-fulfilled orders are handed off; Amazon ships its own)
+            if amazon["fulfillmentChannel"] as? String == "MFN" {
+                let handoff = try #require(handoffs[id], "\(id) was not handed off")
+                let handed = try #require(handoff["totals"] as? [String: [String: Any]])
+                for (key, value) in expected { #expect(decimal(handed[key]?["amount"]) == value, "\(id) handoff \(key)") }
+                let lines = try #require(handoff["lines"] as? [[String: Any]])
+                #expect(lines.allSatisfy { $0["unitPrice"] != nil && $0["subtotal"] != nil && $0["charges"] != nil })
+            }
+            compared += 1
+        }
+        #expect(compared >= 150, "compared \(compared)")
+        #expect(kinds.isSuperset(of: ["ITEM", "SHIPPING", "TAX", "DISCOUNT", "GIFT_WRAP"]), "\(kinds)")
+        print("money e2e: \(compared) commerce orders equal Amazon's subtotal, shipping, gift wrap, tax, discount and grand total in orders --json, the ledger and the v2 handoff")
     }
 }

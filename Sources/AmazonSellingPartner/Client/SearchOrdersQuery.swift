@@ -23,8 +23,9 @@ public struct SearchOrdersQuery: Hashable, Sendable {
     public var includedData: [IncludedData]
 
     /// What an order source needs to follow the workflow: who bought it, where it goes, the
-    /// money, cancellation requests, the fulfilment status and the packages.
-    public static let workflowData: [IncludedData] = [.buyer, .recipient, .proceeds, .cancellation, .fulfillment, .packages]
+    /// money and its promotions, cancellation requests, the fulfilment status, dates and gift
+    /// options, the packages, and the tax registrations and collection.
+    public static let workflowData: [IncludedData] = [.buyer, .recipient, .proceeds, .promotion, .cancellation, .fulfillment, .packages, .tax]
 
     public init(
         createdAfter: Date? = nil, createdBefore: Date? = nil, lastUpdatedAfter: Date? = nil, lastUpdatedBefore: Date? = nil,

@@ -14,6 +14,7 @@ extension Order {
             (.proceeds, proceeds != nil || orderItems.contains { $0.proceeds != nil }),
             (.fulfillment, fulfillment != nil || orderItems.contains { $0.fulfillment != nil }),
             (.packages, packages != nil), (.cancellation, orderItems.contains { $0.cancellation != nil }),
+            (.promotion, orderItems.contains { $0.promotion != nil }), (.tax, tax != nil || orderItems.contains { $0.tax != nil }),
         ]
         for (dataset, present) in datasets where present && !included.contains(dataset) {
             note(.datasetNotAskedFor, "\(dataset.rawValue) is present but was not asked for")

@@ -12,13 +12,15 @@ public struct Order: Codable, Hashable, Sendable {
     public var recipient: Recipient?
     public var proceeds: OrderProceeds?
     public var fulfillment: OrderFulfillment?
+    /// `TAX` dataset: the order's tax registrations.
+    public var tax: OrderTax?
     public var orderItems: [OrderItem]
     public var packages: [OrderPackage]?
 
     public init(
         orderId: String, createdTime: Date, lastUpdatedTime: Date, salesChannel: SalesChannel, programs: [String]? = nil,
         buyer: Buyer? = nil, recipient: Recipient? = nil, proceeds: OrderProceeds? = nil, fulfillment: OrderFulfillment? = nil,
-        orderItems: [OrderItem], packages: [OrderPackage]? = nil
+        tax: OrderTax? = nil, orderItems: [OrderItem], packages: [OrderPackage]? = nil
     ) {
         self.orderId = orderId
         self.createdTime = createdTime
@@ -29,6 +31,7 @@ public struct Order: Codable, Hashable, Sendable {
         self.recipient = recipient
         self.proceeds = proceeds
         self.fulfillment = fulfillment
+        self.tax = tax
         self.orderItems = orderItems
         self.packages = packages
     }
@@ -48,10 +51,13 @@ public struct Order: Codable, Hashable, Sendable {
         public var buyerName: String?
         public var buyerEmail: String?
         public var buyerCompanyName: String?
-        public init(buyerName: String? = nil, buyerEmail: String? = nil, buyerCompanyName: String? = nil) {
+        /// "Only returned for orders where the buyer entered a PO number at checkout."
+        public var buyerPurchaseOrderNumber: String?
+        public init(buyerName: String? = nil, buyerEmail: String? = nil, buyerCompanyName: String? = nil, buyerPurchaseOrderNumber: String? = nil) {
             self.buyerName = buyerName
             self.buyerEmail = buyerEmail
             self.buyerCompanyName = buyerCompanyName
+            self.buyerPurchaseOrderNumber = buyerPurchaseOrderNumber
         }
     }
 
@@ -62,22 +68,26 @@ public struct Order: Codable, Hashable, Sendable {
 
     public struct Address: Codable, Hashable, Sendable {
         public var name: String?
+        public var companyName: String?
         public var addressLine1: String?
         public var addressLine2: String?
         public var addressLine3: String?
         public var city: String?
         public var districtOrCounty: String?
+        public var municipality: String?
         public var stateOrRegion: String?
         public var postalCode: String?
         public var countryCode: String?
         public var phone: String?
         public var addressType: String?
         public init(
-            name: String? = nil, addressLine1: String? = nil, addressLine2: String? = nil, addressLine3: String? = nil,
-            city: String? = nil, districtOrCounty: String? = nil, stateOrRegion: String? = nil, postalCode: String? = nil,
+            name: String? = nil, companyName: String? = nil, addressLine1: String? = nil, addressLine2: String? = nil, addressLine3: String? = nil,
+            city: String? = nil, districtOrCounty: String? = nil, municipality: String? = nil, stateOrRegion: String? = nil, postalCode: String? = nil,
             countryCode: String? = nil, phone: String? = nil, addressType: String? = nil
         ) {
             self.name = name
+            self.companyName = companyName
+            self.municipality = municipality
             self.addressLine1 = addressLine1
             self.addressLine2 = addressLine2
             self.addressLine3 = addressLine3
@@ -121,9 +131,53 @@ public struct Order: Codable, Hashable, Sendable {
         public var fulfillmentStatus: FulfillmentStatus
         /// `MERCHANT` or `AMAZON`.
         public var fulfilledBy: String?
-        public init(fulfillmentStatus: FulfillmentStatus, fulfilledBy: String?) {
+        /// `EXPEDITED`, `FREE_ECONOMY`, `NEXT_DAY`, `PRIORITY`, `SAME_DAY`, `SECOND_DAY`, `SCHEDULED`, `STANDARD`.
+        public var fulfillmentServiceLevel: String?
+        /// "The promised time period within which the order must be shipped".
+        public var shipByWindow: DateTimeRange?
+        /// "The promised time period within which the order should be delivered".
+        public var deliverByWindow: DateTimeRange?
+        public init(
+            fulfillmentStatus: FulfillmentStatus, fulfilledBy: String?, fulfillmentServiceLevel: String? = nil,
+            shipByWindow: DateTimeRange? = nil, deliverByWindow: DateTimeRange? = nil
+        ) {
             self.fulfillmentStatus = fulfillmentStatus
             self.fulfilledBy = fulfilledBy
+            self.fulfillmentServiceLevel = fulfillmentServiceLevel
+            self.shipByWindow = shipByWindow
+            self.deliverByWindow = deliverByWindow
+        }
+    }
+
+    /// `DateTimeRange`.
+    public struct DateTimeRange: Codable, Hashable, Sendable {
+        public var earliestDateTime: Date?
+        public var latestDateTime: Date?
+        public init(earliestDateTime: Date?, latestDateTime: Date?) {
+            self.earliestDateTime = earliestDateTime
+            self.latestDateTime = latestDateTime
+        }
+    }
+
+    /// `OrderTax`.
+    public struct OrderTax: Codable, Hashable, Sendable {
+        public var taxRegistrations: [TaxRegistration]?
+        public init(taxRegistrations: [TaxRegistration]?) { self.taxRegistrations = taxRegistrations }
+
+        /// `OrderTaxRegistration`.
+        public struct TaxRegistration: Codable, Hashable, Sendable {
+            /// `BUYER`, `MERCHANT`, `MARKETPLACE`.
+            public var entityType: String?
+            public var legalName: String?
+            /// `BUSINESS`, `VAT`, `CST`, `CPF`, `CNPJ`.
+            public var taxRegistrationType: String?
+            public var taxRegistrationNumber: String?
+            public init(entityType: String?, legalName: String?, taxRegistrationType: String?, taxRegistrationNumber: String?) {
+                self.entityType = entityType
+                self.legalName = legalName
+                self.taxRegistrationType = taxRegistrationType
+                self.taxRegistrationNumber = taxRegistrationNumber
+            }
         }
     }
 
@@ -132,19 +186,59 @@ public struct Order: Codable, Hashable, Sendable {
         public var quantityOrdered: Int
         public var product: Product
         public var proceeds: ItemProceeds?
+        /// `PROMOTION` dataset.
+        public var promotion: Promotion?
         public var cancellation: Cancellation?
         public var fulfillment: ItemFulfillment?
+        /// `TAX` dataset.
+        public var tax: ItemTax?
 
         public init(
-            orderItemId: String, quantityOrdered: Int, product: Product, proceeds: ItemProceeds? = nil,
-            cancellation: Cancellation? = nil, fulfillment: ItemFulfillment? = nil
+            orderItemId: String, quantityOrdered: Int, product: Product, proceeds: ItemProceeds? = nil, promotion: Promotion? = nil,
+            cancellation: Cancellation? = nil, fulfillment: ItemFulfillment? = nil, tax: ItemTax? = nil
         ) {
             self.orderItemId = orderItemId
             self.quantityOrdered = quantityOrdered
             self.product = product
             self.proceeds = proceeds
+            self.promotion = promotion
             self.cancellation = cancellation
             self.fulfillment = fulfillment
+            self.tax = tax
+        }
+
+        /// `ItemPromotion`.
+        public struct Promotion: Codable, Hashable, Sendable {
+            public var breakdowns: [Breakdown]?
+            public init(breakdowns: [Breakdown]?) { self.breakdowns = breakdowns }
+            public struct Breakdown: Codable, Hashable, Sendable {
+                public var promotionId: String?
+                public init(promotionId: String?) { self.promotionId = promotionId }
+            }
+        }
+
+        /// `ItemTax`.
+        public struct ItemTax: Codable, Hashable, Sendable {
+            public var taxCalculationBreakdowns: [Calculation]?
+            public var taxCollections: [Collection]?
+            public init(taxCalculationBreakdowns: [Calculation]? = nil, taxCollections: [Collection]? = nil) {
+                self.taxCalculationBreakdowns = taxCalculationBreakdowns
+                self.taxCollections = taxCollections
+            }
+            /// `ItemTaxCalculationBreakdown`: `reportingScheme` `UOSS` or `IOSS`.
+            public struct Calculation: Codable, Hashable, Sendable {
+                public var reportingScheme: String?
+                public init(reportingScheme: String?) { self.reportingScheme = reportingScheme }
+            }
+            /// `ItemTaxCollection`: `model` (`MARKETPLACE_FACILITATOR`) and `responsibleParty`.
+            public struct Collection: Codable, Hashable, Sendable {
+                public var model: String?
+                public var responsibleParty: String?
+                public init(model: String?, responsibleParty: String?) {
+                    self.model = model
+                    self.responsibleParty = responsibleParty
+                }
+            }
         }
 
         public struct Product: Codable, Hashable, Sendable {
@@ -162,7 +256,12 @@ public struct Order: Codable, Hashable, Sendable {
 
         public struct Price: Codable, Hashable, Sendable {
             public var unitPrice: Money?
-            public init(unitPrice: Money?) { self.unitPrice = unitPrice }
+            /// `BUSINESS_PRICE`: a price only for Amazon Business orders.
+            public var priceDesignation: String?
+            public init(unitPrice: Money?, priceDesignation: String? = nil) {
+                self.unitPrice = unitPrice
+                self.priceDesignation = priceDesignation
+            }
         }
 
         /// "The money that the seller receives from the sale of this specific item."
@@ -217,9 +316,44 @@ public struct Order: Codable, Hashable, Sendable {
         public struct ItemFulfillment: Codable, Hashable, Sendable {
             public var quantityFulfilled: Int?
             public var quantityUnfulfilled: Int?
-            public init(quantityFulfilled: Int?, quantityUnfulfilled: Int?) {
+            public var packing: Packing?
+            public var shipping: Shipping?
+            public init(quantityFulfilled: Int?, quantityUnfulfilled: Int?, packing: Packing? = nil, shipping: Shipping? = nil) {
                 self.quantityFulfilled = quantityFulfilled
                 self.quantityUnfulfilled = quantityUnfulfilled
+                self.packing = packing
+                self.shipping = shipping
+            }
+
+            /// `ItemPacking`.
+            public struct Packing: Codable, Hashable, Sendable {
+                public var giftOption: GiftOption?
+                public init(giftOption: GiftOption?) { self.giftOption = giftOption }
+            }
+
+            /// `GiftOption`.
+            public struct GiftOption: Codable, Hashable, Sendable {
+                public var giftMessage: String?
+                public var giftWrapLevel: String?
+                public init(giftMessage: String?, giftWrapLevel: String?) {
+                    self.giftMessage = giftMessage
+                    self.giftWrapLevel = giftWrapLevel
+                }
+            }
+
+            /// `ItemShipping`.
+            public struct Shipping: Codable, Hashable, Sendable {
+                public var scheduledDeliveryWindow: DateTimeRange?
+                public var internationalShipping: International?
+                public init(scheduledDeliveryWindow: DateTimeRange? = nil, internationalShipping: International? = nil) {
+                    self.scheduledDeliveryWindow = scheduledDeliveryWindow
+                    self.internationalShipping = internationalShipping
+                }
+                /// `ItemInternationalShipping`.
+                public struct International: Codable, Hashable, Sendable {
+                    public var iossNumber: String?
+                    public init(iossNumber: String?) { self.iossNumber = iossNumber }
+                }
             }
         }
     }

@@ -37,6 +37,9 @@ public struct OrderEvent: Hashable, Codable, Sendable {
         public static let effectFailed = Kind(rawValue: "effect-failed")
         public static let deadLettered = Kind(rawValue: "dead-lettered")
         public static let replayed = Kind(rawValue: "replayed")
+        public static let totalsHeld = Kind(rawValue: "totals-held")
+        public static let totalsReconciled = Kind(rawValue: "totals-reconciled")
+        public static let totalsAccepted = Kind(rawValue: "totals-accepted")
 
         public init(from decoder: any Decoder) throws {
             self.rawValue = try decoder.singleValueContainer().decode(String.self)

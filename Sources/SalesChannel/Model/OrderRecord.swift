@@ -18,6 +18,11 @@ public struct OrderRecord: Hashable, Codable, Sendable {
     public var buyerCancellationFlagged: Bool
     /// The most recent failure, in words safe to show (no buyer data).
     public var lastError: String?
+    /// Why the order's money cannot be booked yet (its charges do not add up to Amazon's grand
+    /// total): no commerce order is created while this is set.
+    public var totalsHold: String?
+    /// The merchant accepted the order's money as Amazon sent it (`orders accept-totals`).
+    public var totalsAccepted: Bool?
     /// Plans already made, so that no repetition of snapshots ever plans them twice.
     public var plans: Plans
     public var firstSeenAt: Date

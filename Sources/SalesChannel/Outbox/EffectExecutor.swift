@@ -11,27 +11,7 @@ struct EffectExecutor: Sendable {
             return .customerAssigned(try await c.customerPolicy.customer(for: record.order, in: c.backend))
 
         case .createCommerceOrder(let plan):
-            let order = record.order
-            let currency = order.orderTotal?.currencyCode ?? order.lines.compactMap(\.itemPrice?.currencyCode).first
-            let subtotal = currency.map { code in
-                order.lines.compactMap(\.itemPrice).filter { $0.currencyCode == code }.reduce(Money.zero(code), +)
-            }
-            let tax = currency.map { code in
-                order.lines.compactMap(\.itemTax).filter { $0.currencyCode == code }.reduce(Money.zero(code), +)
-            }
-            let draft = CommerceOrderDraft(
-                amazonOrderID: order.amazonOrderID, requestedNumber: plan.requestedNumber, status: plan.status,
-                lines: order.lines.map {
-                    CommerceOrderLine(
-                        orderItemID: $0.orderItemID, sku: $0.sku, title: $0.title, quantity: $0.quantityOrdered,
-                        quantityShipped: plan.status == .complete ? $0.quantityOrdered : 0,
-                        rowTotal: $0.itemPrice, tax: $0.itemTax)
-                },
-                subtotal: subtotal, tax: tax,
-                grandTotal: order.orderTotal ?? subtotal.flatMap { sub in tax.map { sub + $0 } },
-                customer: record.customer ?? .guest, affectsInventory: plan.affectsInventory,
-                shippingAddress: order.shippingAddress)
-            return .commerceOrderCreated(try await c.backend.createOrder(draft))
+            return .commerceOrderCreated(try await c.backend.createOrder(CommerceOrderDraft(record: record, plan: plan)))
 
         case .handOff(let name):
             let sink = try c.sink(named: name)
@@ -98,6 +78,8 @@ struct EffectExecutor: Sendable {
         case .canceled: return "Amazon order \(id)\(number) was canceled by Amazon"
         case .buyerRequestedCancellation: return "The buyer of Amazon order \(id)\(number) asked to cancel it"
         case .deadLettered: return "\(detail ?? "a job") for Amazon order \(id) failed too often and was set aside"
+        case .totalsHeld:
+            return "Amazon order \(id) waits for its money to reconcile: \(record.totalsHold ?? "its charges do not add up to the grand total"); `saleschannel orders accept-totals \(id)` books it as sent"
         case .authorizationFailed, .sourceStopped: return "Amazon order \(id): \(detail ?? kind.rawValue)"
         }
     }

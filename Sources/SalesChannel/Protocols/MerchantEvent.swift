@@ -58,6 +58,9 @@ public struct MerchantEvent: Hashable, Codable, Sendable {
         case canceled = "canceled"
         case buyerRequestedCancellation = "buyer-requested-cancellation"
         case deadLettered = "dead-lettered"
+        /// The order's charges do not add up to Amazon's grand total: it waits for a correction or
+        /// for the merchant to accept its money (`orders accept-totals`).
+        case totalsHeld = "totals-held"
         /// Amazon no longer accepts the source's credentials (LWA `invalid_grant`: the seller must
         /// authorise the app again; `invalid_client`: the client secret changed). The source stopped.
         case authorizationFailed = "authorization-failed"

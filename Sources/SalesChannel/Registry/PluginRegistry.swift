@@ -142,6 +142,7 @@ extension OrderSettings {
         .init("orderNumberSource", "commerce-increment | amazon-order-number", default: "commerce-increment", "Order Number Source"),
         .init("orderStatus", "default | custom", default: "default", "Order Status of new merchant-fulfilled commerce orders"),
         .init("processingOrderStatus", "string", "Processing Order Status, required with orderStatus: custom"),
+        .init("totalsTolerance", "amount", default: "0", "How far an order's charges may differ from Amazon's grand total and still be booked (beyond it the order is held)"),
     ]
 
     /// Reads the `orderSettings` section.
@@ -160,6 +161,7 @@ extension OrderSettings {
             importAmazonOrders: importOrders == "enabled",
             orderNumberSource: try section.choice("orderNumberSource", default: .commerceIncrement),
             processingOrderStatus: custom.map(CommerceOrderStatus.init(rawValue:)),
-            sinkNames: sinkNames)
+            sinkNames: sinkNames,
+            totalsTolerance: Decimal(try section.double("totalsTolerance", default: 0, in: 0...1_000_000)))
     }
 }

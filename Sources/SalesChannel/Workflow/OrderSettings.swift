@@ -1,3 +1,5 @@
+import Foundation
+
 /// The order settings, named as Adobe's Amazon Sales Channel names them so merchants recognise
 /// them (`reference/adobe-docs/order-settings.md`).
 public struct OrderSettings: Hashable, Codable, Sendable {
@@ -12,15 +14,20 @@ public struct OrderSettings: Hashable, Codable, Sendable {
     public var processingOrderStatus: CommerceOrderStatus?
     /// The sinks (ERP/OMS/WMS handoffs) each merchant-fulfilled order is handed to.
     public var sinkNames: [String]
+    /// How far an order's charges may differ from Amazon's grand total (in the order's currency)
+    /// and still be booked; beyond it the order is held until its money reconciles or the
+    /// merchant accepts it. 0: to the cent.
+    public var totalsTolerance: Decimal
 
     public init(
         importAmazonOrders: Bool = true, orderNumberSource: OrderNumberSource = .commerceIncrement,
-        processingOrderStatus: CommerceOrderStatus? = nil, sinkNames: [String] = []
+        processingOrderStatus: CommerceOrderStatus? = nil, sinkNames: [String] = [], totalsTolerance: Decimal = 0
     ) {
         self.importAmazonOrders = importAmazonOrders
         self.orderNumberSource = orderNumberSource
         self.processingOrderStatus = processingOrderStatus
         self.sinkNames = sinkNames
+        self.totalsTolerance = totalsTolerance
     }
 
     /// The status a new merchant-fulfilled commerce order gets.

@@ -59,9 +59,19 @@ public enum Workflow {
             var line = line
             if let old = stored.line(line.orderItemID) {
                 line.quantityShipped = max(line.quantityShipped, old.quantityShipped)
-                // A snapshot without money (Amazon withholds it in some states) keeps what was known.
-                line.itemPrice = line.itemPrice ?? old.itemPrice
-                line.itemTax = line.itemTax ?? old.itemTax
+                // A snapshot without money or details (Amazon withholds them in some states, or a
+                // request asked for fewer datasets) keeps what was known.
+                if line.charges == nil && line.itemPrice == nil {
+                    line.itemPrice = old.itemPrice
+                    line.itemTax = old.itemTax
+                    line.charges = old.charges
+                    line.proceedsTotal = old.proceedsTotal
+                }
+                line.unitPrice = line.unitPrice ?? old.unitPrice
+                line.promotionIDs = line.promotionIDs ?? old.promotionIDs
+                line.gift = line.gift ?? old.gift
+                line.taxReportingScheme = line.taxReportingScheme ?? old.taxReportingScheme
+                line.taxCollectionModel = line.taxCollectionModel ?? old.taxCollectionModel
             }
             return line
         }
@@ -69,7 +79,13 @@ public enum Workflow {
         merged.buyer = snapshot.buyer ?? stored.buyer
         merged.shippingAddress = snapshot.shippingAddress ?? stored.shippingAddress
         merged.buyerCancellationRequest = snapshot.buyerCancellationRequest ?? stored.buyerCancellationRequest
-        merged.orderTotal = snapshot.orderTotal ?? stored.orderTotal
+        if snapshot.orderTotal == nil && snapshot.orderCharges == nil {
+            merged.orderTotal = stored.orderTotal
+            merged.orderCharges = stored.orderCharges
+        }
+        merged.fulfillmentDetails = snapshot.fulfillmentDetails ?? stored.fulfillmentDetails
+        merged.programs = snapshot.programs ?? stored.programs
+        merged.taxRegistrations = snapshot.taxRegistrations ?? stored.taxRegistrations
         return merged
     }
 
@@ -115,9 +131,13 @@ public enum Workflow {
 
         guard settings.importAmazonOrders else { return }
 
-        // MFN step 3 and 4 / FBA step 3: the commerce order, after the customer is decided.
+        // MFN step 3 and 4 / FBA step 3: the commerce order, after the customer is decided,
+        // and only with money that adds up (or that the merchant accepted).
         let readyForCommerce = isFBA ? order.status == .shipped : record.visible
         if readyForCommerce && !record.plans.commerceOrder {
+            holdUnlessTotalsReconcile(&record, settings: settings, now: now, effects: &effects, events: &events)
+        }
+        if readyForCommerce && !record.plans.commerceOrder && record.totalsHold == nil {
             record.plans.commerceOrder = true
             let plan = Effect.CommercePlan(
                 status: isFBA ? .complete : settings.newOrderStatus,
@@ -146,6 +166,46 @@ public enum Workflow {
             record.plans.completion = true
             effects.append(.completeCommerceOrder)
         }
+    }
+
+    /// Holds an order whose charges do not add up to Amazon's grand total (beyond the settings'
+    /// tolerance), unless the merchant accepted its money; clears the hold once they do.
+    static func holdUnlessTotalsReconcile(
+        _ record: inout OrderRecord, settings: OrderSettings, now: Date, effects: inout [Effect], events: inout [OrderEvent]
+    ) {
+        var problem = record.order.reconciliation.problem
+        if case .mismatch(let totals) = record.order.reconciliation, let difference = totals.difference,
+            abs(difference) <= settings.totalsTolerance, totals.grandTotal != nil
+        {
+            problem = nil
+        }
+        if record.totalsAccepted == true { problem = nil }
+        guard problem != record.totalsHold else { return }
+        if let problem {
+            record.totalsHold = problem
+            record.lastError = "totals held: " + problem
+            events.append(event(record, .totalsHeld, "no commerce order until the money reconciles: \(problem)", now))
+            effects.append(.notify(.totalsHeld, detail: nil))
+        } else {
+            if record.lastError?.hasPrefix("totals held: ") == true { record.lastError = nil }
+            record.totalsHold = nil
+            events.append(event(record, record.totalsAccepted == true ? .totalsAccepted : .totalsReconciled,
+                                record.totalsAccepted == true ? "the merchant accepted the order's money as Amazon sent it" : "the order's money now reconciles", now))
+        }
+    }
+
+    /// The merchant accepts a held order's money as Amazon sent it (`orders accept-totals ID`):
+    /// the commerce order is created with it.
+    /// - Throws: ``TotalsNotHeld`` when the order is not held for its totals.
+    public static func acceptTotals(of stored: OrderRecord, settings: OrderSettings, now: Date) throws(TotalsNotHeld) -> WorkflowDecision {
+        guard stored.totalsHold != nil else { throw TotalsNotHeld(order: stored.amazonOrderID) }
+        var record = stored
+        record.totalsAccepted = true
+        record.updatedAt = now
+        var effects: [Effect] = []
+        var events: [OrderEvent] = []
+        advance(&record, settings: settings, now: now, effects: &effects, events: &events)
+        return WorkflowDecision(record: record, effects: effects, events: events)
     }
 
     // MARK: Shipments

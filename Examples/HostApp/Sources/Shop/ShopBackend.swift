@@ -17,10 +17,7 @@ public actor ShopBackend: CommerceBackend {
         if let existing = orders.first(where: { $0.amazonOrderID == draft.amazonOrderID }) { return existing }
         let number = draft.requestedNumber ?? CommerceOrderNumber("SHOP-\(nextNumber)")
         nextNumber += 1
-        let order = CommerceOrder(
-            number: number, amazonOrderID: draft.amazonOrderID, status: draft.status, lines: draft.lines,
-            subtotal: draft.subtotal, tax: draft.tax, grandTotal: draft.grandTotal, customer: draft.customer,
-            affectsInventory: draft.affectsInventory, createdAt: Date())
+        let order = CommerceOrder(number: number, draft: draft, createdAt: Date())
         orders.append(order)
         return order
     }
