@@ -90,6 +90,9 @@ struct OrderView: Encodable {
     var shipBy: RangeView?
     var deliverBy: RangeView?
     var totalsHeld: String?
+    var serviceLevel: String?
+    var programs: [String]
+    var business: BusinessView?
 
     struct CustomerView: Encodable {
         var kind: String
@@ -125,7 +128,44 @@ struct OrderView: Encodable {
         }
         enum CodingKeys: String, CodingKey { case earliest, latest }
     }
-    struct ItemView: Encodable { var orderItemId: String; var sku: String; var quantityOrdered: Int; var quantityShipped: Int }
+    struct ItemView: Encodable {
+        var orderItemId: String
+        var sku: String
+        var quantityOrdered: Int
+        var quantityShipped: Int
+        var unitPrice: String?
+        var subtotal: String?
+        var tax: String?
+        var discount: String?
+        var giftWrapLevel: String?
+        var taxReportingScheme: String?
+        func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(orderItemId, forKey: .orderItemId)
+            try c.encode(sku, forKey: .sku)
+            try c.encode(quantityOrdered, forKey: .quantityOrdered)
+            try c.encode(quantityShipped, forKey: .quantityShipped)
+            try c.encode(unitPrice, forKey: .unitPrice)
+            try c.encode(subtotal, forKey: .subtotal)
+            try c.encode(tax, forKey: .tax)
+            try c.encode(discount, forKey: .discount)
+            try c.encode(giftWrapLevel, forKey: .giftWrapLevel)
+            try c.encode(taxReportingScheme, forKey: .taxReportingScheme)
+        }
+        enum CodingKeys: String, CodingKey {
+            case orderItemId, sku, quantityOrdered, quantityShipped, unitPrice, subtotal, tax, discount, giftWrapLevel, taxReportingScheme
+        }
+    }
+    struct BusinessView: Encodable {
+        var companyName: String?
+        var purchaseOrderNumber: String?
+        func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(companyName, forKey: .companyName)
+            try c.encode(purchaseOrderNumber, forKey: .purchaseOrderNumber)
+        }
+        enum CodingKeys: String, CodingKey { case companyName, purchaseOrderNumber }
+    }
     struct ShipmentView: Encodable {
         var shipmentId: String
         var carrier: String
@@ -140,7 +180,7 @@ struct OrderView: Encodable {
     enum CodingKeys: String, CodingKey {
         case amazonOrderId, sellerId, marketplaceId, fulfillmentChannel, amazonStatus, visible, purchaseDate, lastUpdateDate
         case commerceOrderNumber, commerceStatus, customer, handoff, buyerRequestedCancellation, items, shipments, lastError
-        case totals, shipBy, deliverBy, totalsHeld
+        case totals, shipBy, deliverBy, totalsHeld, serviceLevel, programs, business
     }
 
     /// Absent values are written as `null`, as the interface promises, never left out.
@@ -166,6 +206,9 @@ struct OrderView: Encodable {
         try c.encode(shipBy, forKey: .shipBy)
         try c.encode(deliverBy, forKey: .deliverBy)
         try c.encode(totalsHeld, forKey: .totalsHeld)
+        try c.encode(serviceLevel, forKey: .serviceLevel)
+        try c.encode(programs, forKey: .programs)
+        try c.encode(business, forKey: .business)
     }
 
     init(_ record: OrderRecord) {
@@ -182,9 +225,13 @@ struct OrderView: Encodable {
         customer = record.customer.map { CustomerView(kind: $0.kind, id: $0.customerID?.rawValue) }
         handoff = HandoffView(status: record.handoff.rawValue)
         buyerRequestedCancellation = record.buyerCancellationFlagged
-        items = record.order.lines.map {
-            ItemView(orderItemId: $0.orderItemID.rawValue, sku: $0.sku, quantityOrdered: $0.quantityOrdered,
-                     quantityShipped: record.shippedQuantity($0.orderItemID))
+        items = record.order.lines.map { line in
+            let priced = line.itemPrice != nil || line.charges != nil
+            return ItemView(
+                orderItemId: line.orderItemID.rawValue, sku: line.sku, quantityOrdered: line.quantityOrdered,
+                quantityShipped: record.shippedQuantity(line.orderItemID), unitPrice: line.unitPrice.map { "\($0.amount)" },
+                subtotal: line.itemPrice.map { "\($0.amount)" }, tax: priced ? "\(line.rowTax)" : nil, discount: priced ? "\(line.rowDiscount)" : nil,
+                giftWrapLevel: line.gift?.wrapLevel, taxReportingScheme: line.taxReportingScheme)
         }
         shipments = record.shipments.flatMap { shipment in
             shipment.packages.map { package in
@@ -209,6 +256,12 @@ struct OrderView: Encodable {
         shipBy = record.order.fulfillmentDetails?.shipBy.map { RangeView(earliest: $0.earliest, latest: $0.latest) }
         deliverBy = record.order.fulfillmentDetails?.deliverBy.map { RangeView(earliest: $0.earliest, latest: $0.latest) }
         totalsHeld = record.totalsHold
+        serviceLevel = record.order.fulfillmentDetails?.serviceLevel
+        programs = record.order.programs ?? []
+        business = record.order.buyer.flatMap { buyer in
+            buyer.companyName == nil && buyer.purchaseOrderNumber == nil
+                ? nil : BusinessView(companyName: buyer.companyName, purchaseOrderNumber: buyer.purchaseOrderNumber)
+        }
     }
 }
 
@@ -237,6 +290,10 @@ struct OrderCommand: AsyncParsableCommand {
         if record.buyerCancellationFlagged { print("the buyer asked Amazon to cancel this order") }
         if let totals = view.totals {
             print("money (\(totals.currency)): subtotal \(totals.subtotal) · shipping \(totals.shipping) · gift wrap \(totals.giftWrap) · tax \(totals.tax) · discount \(totals.discount) · other \(totals.other)\(totals.codFee == "0" ? "" : " · COD fee \(totals.codFee)") · grand total \(totals.grandTotal)")
+        }
+        if let business = view.business {
+            print("business order: \(business.companyName ?? "-") · purchase order \(business.purchaseOrderNumber ?? "-")"
+                + (record.order.taxRegistrations.map { " · tax registrations \($0.map { "\($0.type ?? "-") \($0.number ?? "-")" }.joined(separator: ", "))" } ?? ""))
         }
         if let held = view.totalsHeld { print("held: \(held); `saleschannel orders accept-totals \(view.amazonOrderId)` books it as Amazon sent it") }
         if let details = record.order.fulfillmentDetails {

@@ -230,6 +230,7 @@ struct AmazonWorkflowTests {
         }
         func decimal(_ value: Any?) -> Decimal? { (value as? String).flatMap { Decimal(string: $0) } }
         var compared = 0
+        var businesses = 0
         var kinds = Set<String>()
         for order in ours where order["commerceOrderNumber"] as? String != nil {
             let id = order["amazonOrderId"] as? String ?? ""
@@ -243,6 +244,12 @@ struct AmazonWorkflowTests {
             kinds.formUnion(charges.keys)
             // orders --json
             let totals = try #require(order["totals"] as? [String: Any], "\(id) has no totals")
+            let items = order["items"] as? [[String: Any]] ?? []
+            #expect(items.allSatisfy { $0["subtotal"] is String && $0["unitPrice"] is String && $0["tax"] is String }, "\(id) items")
+            if (order["programs"] as? [String])?.contains("AMAZON_BUSINESS") == true {
+                businesses += 1
+                #expect((order["business"] as? [String: Any])?["purchaseOrderNumber"] is String, "\(id) business order without its PO number")
+            }
             for (key, value) in expected { #expect(decimal(totals[key]) == value, "\(id) orders --json \(key): \(totals[key] ?? "-") ≠ \(value)") }
             // the commerce ledger
             let booked = try #require(ledger[id])
@@ -262,6 +269,7 @@ struct AmazonWorkflowTests {
             compared += 1
         }
         #expect(compared >= 150, "compared \(compared)")
+        #expect(businesses > 5, "business orders: \(businesses)")
         #expect(kinds.isSuperset(of: ["ITEM", "SHIPPING", "TAX", "DISCOUNT", "GIFT_WRAP"]), "\(kinds)")
         print("money e2e: \(compared) commerce orders equal Amazon's subtotal, shipping, gift wrap, tax, discount and grand total in orders --json, the ledger and the v2 handoff")
     }
