@@ -21,7 +21,10 @@ public enum AmazonOrderMapping {
                 orderItemID: OrderItemID(item.orderItemId), sku: item.product.sellerSku ?? "", asin: item.product.asin ?? "",
                 title: item.product.title ?? "", quantityOrdered: item.quantityOrdered,
                 quantityShipped: item.fulfillment?.quantityFulfilled ?? 0,
-                itemPrice: sum(itemCharge) ?? unit.map { SalesChannel.Money($0.amount * Decimal(item.quantityOrdered), $0.currencyCode) },
+                // With a breakdown, the price is its ITEM (zero without one); without, unit price × quantity.
+                itemPrice: charges != nil
+                    ? sum(itemCharge) ?? charges?.first.map { SalesChannel.Money(0, $0.amount.currencyCode) }
+                    : unit.map { SalesChannel.Money($0.amount * Decimal(item.quantityOrdered), $0.currencyCode) },
                 itemTax: sum(taxCharge))
             line.unitPrice = unit
             line.charges = charges
@@ -32,6 +35,7 @@ public enum AmazonOrderMapping {
             }
             line.taxReportingScheme = item.tax?.taxCalculationBreakdowns?.compactMap(\.reportingScheme).first
             line.taxCollectionModel = item.tax?.taxCollections?.compactMap(\.model).first
+            line.iossNumber = item.fulfillment?.shipping?.internationalShipping?.iossNumber
             return line
         }
         let address = order.recipient?.deliveryAddress.map { address in
@@ -80,10 +84,11 @@ public enum AmazonOrderMapping {
 
     static func range(_ range: Order.DateTimeRange) -> DateRange { DateRange(earliest: range.earliestDateTime, latest: range.latestDateTime) }
 
-    /// The sum of amounts of one currency; `nil` for none.
+    /// The sum of amounts; `nil` for none, or for amounts in several currencies (which the
+    /// reconciliation then refuses from the charges themselves).
     static func sum(_ amounts: [SalesChannel.Money]?) -> SalesChannel.Money? {
-        guard let first = amounts?.first else { return nil }
-        return SalesChannel.Money(amounts!.reduce(Decimal(0)) { $0 + $1.amount }, first.currencyCode)
+        guard let amounts, let first = amounts.first, amounts.allSatisfy({ $0.currencyCode == first.currencyCode }) else { return nil }
+        return SalesChannel.Money(amounts.reduce(Decimal(0)) { $0 + $1.amount }, first.currencyCode)
     }
 
     /// One confirmShipment request per package (Amazon takes one package per call).

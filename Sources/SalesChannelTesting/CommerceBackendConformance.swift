@@ -23,7 +23,7 @@ public struct CommerceBackendConformance: Sendable {
             amazonOrderID: AmazonOrderID(id), requestedNumber: number, status: .pending,
             lines: [CommerceOrderLine(orderItemID: "I1", sku: "SKU", title: "Item", quantity: 3, rowTotal: usd("29.97"), tax: usd("2.70"),
                                       unitPrice: usd("9.99"), discount: usd("-3.00"))],
-            subtotal: usd("29.97"), tax: usd("3.21"), grandTotal: usd("37.17"),
+            subtotal: usd("29.97"), tax: usd("3.21"), grandTotal: usd("38.17"),  // 29.97 + 4.99 + 2.99 + 0.01 - 3.00 + 3.21
             charges: CommerceCharges(shipping: usd("4.99"), shippingTax: usd("0.51"), giftWrap: usd("2.99"), codFee: usd("0"),
                                      other: usd("0.01"), discount: usd("-3.00")),
             customer: .guest, affectsInventory: true, shippingAddress: nil)

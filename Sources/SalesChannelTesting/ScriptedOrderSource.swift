@@ -17,11 +17,22 @@ public struct ScriptedOrderSource: OrderSource {
     public let finalOrders: [AmazonOrderID: ChannelOrder]
     private let confirmations: Confirmations
 
+    /// - Parameter misreportEvery: every N-th order's grand total is a cent more than its lines
+    ///   (for the totals-held path); 0: none.
     public init(id: String = "scripted", count: Int, seed: UInt64 = 1, pageSize: Int = 100,
-                sellerID: SellerID = "A1SCRIPTEDSELLER", marketplaceID: MarketplaceID = "ATVPDKIKX0DER") {
+                sellerID: SellerID = "A1SCRIPTEDSELLER", marketplaceID: MarketplaceID = "ATVPDKIKX0DER", misreportEvery: Int = 0) {
         self.id = id
         self.pageSize = pageSize
-        self.script = Self.makeScript(count: count, seed: seed, sellerID: sellerID, marketplaceID: marketplaceID)
+        var script = Self.makeScript(count: count, seed: seed, sellerID: sellerID, marketplaceID: marketplaceID)
+        if misreportEvery > 0 {
+            for index in script.indices {
+                guard let number = Int(script[index].amazonOrderID.rawValue.split(separator: "-")[1]), number % misreportEvery == misreportEvery - 1,
+                    let total = script[index].orderTotal
+                else { continue }
+                script[index].orderTotal = Money(total.amount + Decimal(string: "0.01")!, total.currencyCode)
+            }
+        }
+        self.script = script
         // Built once: order() and confirmShipment() look orders up on every call.
         self.finalOrders = script.reduce(into: [:]) { $0[$1.amazonOrderID] = $1 }
         self.confirmations = Confirmations()
@@ -145,6 +156,7 @@ extension ScriptedOrderSource {
             .init("orders", "integer", default: "200", "How many orders the script holds"),
             .init("seed", "integer", default: "1", "Seed of the script; the same seed gives the same orders"),
             .init("pageSize", "integer", default: "100", "Snapshots per page, like one searchOrders page"),
+            .init("misreportEvery", "integer", default: "0", "Every N-th order reports a grand total a cent more than its lines (0: none)"),
         ])
 
     /// Registers the `scripted` source.
@@ -154,7 +166,8 @@ extension ScriptedOrderSource {
                 id: try section.string("id") ?? "scripted",
                 count: try section.int("orders", default: 200, in: 0...1_000_000),
                 seed: UInt64(try section.int("seed", default: 1, in: 0...Int(Int32.max))),
-                pageSize: try section.int("pageSize", default: 100, in: 1...10_000))
+                pageSize: try section.int("pageSize", default: 100, in: 1...10_000),
+                misreportEvery: try section.int("misreportEvery", default: 0, in: 0...1_000_000))
         }
     }
 }

@@ -31,7 +31,7 @@ struct OrdersCommand: AsyncParsableCommand {
                 print(pad(view.amazonOrderId, 21) + pad(view.fulfillmentChannel, 4) + pad(view.amazonStatus + (record.visible ? "" : "*"), 18)
                     + pad(total, 14) + pad(view.commerceOrderNumber ?? "-", 11) + pad(view.commerceStatus ?? "-", 11)
                     + pad(view.customer.map { $0.id ?? $0.kind } ?? "-", 10) + view.handoff.status
-                    + (view.lastError.map { "  ! \($0)" } ?? ""))
+                    + ((view.totalsHeld.map { "totals held: \($0)" } ?? view.lastError).map { "  ! \($0)" } ?? ""))
             }
             print("\(records.count) order(s)" + (all ? " (* hidden: not yet verified by Amazon)" : ""))
         }
@@ -243,14 +243,14 @@ struct OrderView: Encodable {
             }
         }
         lastError = record.lastError
-        switch record.order.reconciliation {
-        case .reconciles(let t), .mismatch(let t):
+        switch record.order.reconciliation.totals {
+        case let t?:
             let grand = record.order.orderTotal?.amount ?? t.computedTotal
             totals = TotalsView(
                 currency: t.currencyCode, subtotal: "\(t.subtotal)", shipping: "\(t.shipping)", shippingTax: "\(t.shippingTax)",
                 giftWrap: "\(t.giftWrap)", codFee: "\(t.codFee)", other: "\(t.other)", tax: "\(t.tax)", discount: "\(t.discount)",
                 grandTotal: "\(grand)")
-        case .noMoney, .mixedCurrencies:
+        case nil:
             totals = nil
         }
         shipBy = record.order.fulfillmentDetails?.shipBy.map { RangeView(earliest: $0.earliest, latest: $0.latest) }
@@ -292,8 +292,9 @@ struct OrderCommand: AsyncParsableCommand {
             print("money (\(totals.currency)): subtotal \(totals.subtotal) · shipping \(totals.shipping) · gift wrap \(totals.giftWrap) · tax \(totals.tax) · discount \(totals.discount) · other \(totals.other)\(totals.codFee == "0" ? "" : " · COD fee \(totals.codFee)") · grand total \(totals.grandTotal)")
         }
         if let business = view.business {
+            // Registration numbers can be a person's tax number: only their kinds are shown here.
             print("business order: \(business.companyName ?? "-") · purchase order \(business.purchaseOrderNumber ?? "-")"
-                + (record.order.taxRegistrations.map { " · tax registrations \($0.map { "\($0.type ?? "-") \($0.number ?? "-")" }.joined(separator: ", "))" } ?? ""))
+                + (record.order.taxRegistrations.map { " · tax registrations: \($0.map { "\($0.entityType ?? "-") \($0.type ?? "-")" }.joined(separator: ", "))" } ?? ""))
         }
         if let held = view.totalsHeld { print("held: \(held); `saleschannel orders accept-totals \(view.amazonOrderId)` books it as Amazon sent it") }
         if let details = record.order.fulfillmentDetails {

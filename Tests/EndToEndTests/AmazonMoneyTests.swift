@@ -21,6 +21,7 @@ struct AmazonMoneyTests {
         let sandbox = try AmazonSandbox(configuration: SandboxConfiguration())
         let plan = Effect.CommercePlan(status: .pending, requestedNumber: nil, affectsInventory: true)
         var mapped = 0
+        var checkedAgainstAmazon = 0
         for example in sandbox.modelExamples("searchOrders") + sandbox.modelExamples("getOrder") where example.status == 200 {
             for order in try Self.orders(in: example) {
                 let channel = AmazonOrderMapping.channelOrder(order, sellerID: "A1SELLER")
@@ -29,6 +30,14 @@ struct AmazonMoneyTests {
                     continue
                 }
                 #expect(totals.grandTotal == order.proceeds?.grandTotal?.amount)
+                // Against Amazon's own order-level breakdown, where it sends one.
+                if let breakdowns = order.proceeds?.breakdowns {
+                    let amazon = Dictionary(breakdowns.map { ($0.type, $0.subtotal.amount) }, uniquingKeysWith: +)
+                    #expect(totals.subtotal == amazon["ITEM"] ?? 0 && totals.tax == amazon["TAX"] ?? 0, "\(order.orderId)")
+                    #expect(totals.shipping == amazon["SHIPPING"] ?? 0 && totals.discount == amazon["DISCOUNT"] ?? 0, "\(order.orderId)")
+                    #expect(totals.other == (amazon["OTHER"] ?? 0) + (amazon["DELIVERY_TIP"] ?? 0), "\(order.orderId)")
+                    checkedAgainstAmazon += 1
+                }
                 // Every charge is kept, and the commerce order's amounts add up to Amazon's grand total.
                 #expect(channel.lines.map { $0.charges?.count ?? 0 } == order.orderItems.map { $0.proceeds?.breakdowns?.count ?? 0 })
                 let draft = CommerceOrderDraft(record: OrderRecord(order: channel, sourceID: "test", now: Date()), plan: plan)
@@ -38,6 +47,7 @@ struct AmazonMoneyTests {
                 mapped += 1
             }
         }
+        #expect(checkedAgainstAmazon >= 2)
         #expect(mapped == 8)  // three searchOrders and three getOrder sandbox examples, one plain example of each
 
         // getOrder's example 114-9876543-1234567: proceedsTotal 49.99 = ITEM 39.99 + TAX 10.00.

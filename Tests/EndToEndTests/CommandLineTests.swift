@@ -97,9 +97,40 @@ struct CommandLineTests {
         #expect(!check.stderr.contains("s3cr3t-value") && !check.stderr.contains("r3fr3sh"))
     }
 
+    @Test func heldTotalsAreShownAndAcceptTotalsBooksTheOrderAsAmazonSentIt() throws {
+        let cli = try CLI.inTemporaryFolder()
+        try """
+            store: { plugin: sqlite, path: held.sqlite }
+            sources: [ { plugin: scripted, orders: 40, seed: 3, misreportEvery: 10 } ]
+            """.write(to: cli.directory.appendingPathComponent("held.yaml"), atomically: true, encoding: .utf8)
+        #expect(try cli.run(["run", "--once", "--config", "held.yaml"]).status == 0)
+        let listed = try #require(try cli.json(["orders", "--all", "--json", "--config", "held.yaml"]) as? [[String: Any]])
+        let held = listed.filter { $0["totalsHeld"] is String }
+        #expect(!held.isEmpty)
+        #expect(held.allSatisfy { $0["commerceOrderNumber"] is NSNull && ($0["totalsHeld"] as? String)?.contains("difference 0.01") == true })
+        let id = try #require(held.first?["amazonOrderId"] as? String)
+        let page = try cli.run(["orders", "--config", "held.yaml"])
+        #expect(page.stdout.contains("\(id)") && page.stdout.contains("totals held:"))
+
+        let accepted = try cli.run(["orders", "accept-totals", id, "--config", "held.yaml"])
+        #expect(accepted.status == 0, "\(accepted.stderr)")
+        let again = try cli.run(["orders", "accept-totals", id, "--config", "held.yaml"])
+        #expect(again.status != 0 && again.stderr.contains("not held"))
+        let unknown = try cli.run(["orders", "accept-totals", "999-0000000-0000000", "--config", "held.yaml"])
+        #expect(unknown.status != 0 && unknown.stderr.contains("not in the store"))
+        #expect(try cli.run(["run", "--once", "--config", "held.yaml"]).status == 0)
+        let after = try #require(try cli.json(["order", id, "--json", "--config", "held.yaml"]) as? [String: Any])
+        let order = try #require(after["order"] as? [String: Any])
+        #expect(order["commerceOrderNumber"] is String && order["totalsHeld"] is NSNull)
+        let totals = try #require(order["totals"] as? [String: Any])
+        #expect(totals["grandTotal"] as? String != nil)
+        let events = (after["events"] as? [[String: Any]] ?? []).compactMap { $0["kind"] as? String }
+        #expect(events.contains("totals-held") && events.contains("totals-accepted") && events.contains("commerce-order-created"))
+    }
+
     @Test func everySubcommandHasHelp() throws {
         let cli = try CLI.inTemporaryFolder()
-        for command in [["run"], ["orders"], ["order"], ["ship"], ["jobs"], ["jobs", "retry"], ["config", "check"], ["plugins"]] {
+        for command in [["run"], ["orders"], ["orders", "accept-totals"], ["order"], ["ship"], ["jobs"], ["jobs", "retry"], ["config", "check"], ["plugins"]] {
             let help = try cli.run(command + ["--help"])
             #expect(help.status == 0 && help.stdout.contains("USAGE"), "\(command) --help")
         }

@@ -10,7 +10,7 @@ struct WorkflowTests {
 
     static func order(
         _ status: AmazonOrderStatus, at minutes: Double, channel: FulfillmentChannel = .merchant,
-        buyer: Bool = false, cancelRequest: Bool = false, shipped: Int = 0, priced: Bool = true
+        buyer: Bool = false, cancelRequest: Bool = false, shipped: Int = 0, priced: Bool = true, grandTotal: String? = nil
     ) -> ChannelOrder {
         ChannelOrder(
             sellerID: "SELLER", marketplaceID: "ATVPDKIKX0DER", amazonOrderID: "902-1845936-5435065",
@@ -23,6 +23,7 @@ struct WorkflowTests {
                                  quantityShipped: max(0, shipped - 2), itemPrice: priced ? Money(5, "USD") : nil),
             ],
             buyer: buyer ? Buyer(name: "Jane Doe", email: "abc123@marketplace.amazon.com") : nil,
+            orderTotal: grandTotal.map { Money(Decimal(string: $0)!, "USD") },  // the lines add up to 20.00 + 2 tax + 5 = 27.00
             buyerCancellationRequest: cancelRequest ? BuyerCancellationRequest(reason: "Found cheaper somewhere else.") : nil)
     }
 
@@ -59,6 +60,19 @@ struct WorkflowTests {
             visible: true,
             effects: ["notify:order-imported", "assign-customer", "create-commerce-order", "handoff:erp", "notify:buyer-requested-cancellation"],
             check: { record, _ in record?.order.lines.first?.itemTax == Money(2, "USD") && record?.order.lines.last?.itemPrice == Money(5, "USD") }),
+        Row(step: "MFN 3: an order whose charges do not add up to Amazon's grand total is held, not booked",
+            snapshots: [order(.unshipped, at: 5, buyer: true, grandTotal: "27.50")], visible: true,
+            effects: ["notify:order-imported", "notify:totals-held"],
+            check: { record, _ in record?.totalsHold?.contains("difference 0.5") == true && record?.lastError?.hasPrefix("totals held") == true }),
+        Row(step: "MFN 3: Amazon's corrected grand total releases the hold and books the order",
+            snapshots: [order(.unshipped, at: 5, buyer: true, grandTotal: "27.50"), order(.unshipped, at: 9, buyer: true, grandTotal: "27.00")],
+            visible: true,
+            effects: ["notify:order-imported", "notify:totals-held", "assign-customer", "create-commerce-order", "handoff:erp"],
+            check: { record, _ in record?.totalsHold == nil && record?.lastError == nil }),
+        Row(step: "MFN 3: an order canceled while held keeps no hold",
+            snapshots: [order(.unshipped, at: 5, buyer: true, grandTotal: "27.50"), order(.canceled, at: 9, buyer: true, grandTotal: "27.50")],
+            visible: true, effects: ["notify:order-imported", "notify:totals-held"],
+            check: { record, _ in record?.totalsHold == nil && record?.lastError == nil }),
         Row(step: "MFN 4: the customer is decided before the order is created, then the ERP gets it",
             snapshots: [order(.unshipped, at: 5, buyer: true)], visible: true,
             effects: ["notify:order-imported", "assign-customer", "create-commerce-order", "handoff:erp"],

@@ -97,6 +97,8 @@ public struct ChannelOrderLine: Hashable, Codable, Sendable {
     public var taxReportingScheme: String?
     /// Who collects the tax (`MARKETPLACE_FACILITATOR`: Amazon withholds and remits it).
     public var taxCollectionModel: String?
+    /// The Import One-Stop Shop number a carrier needs when shipping into the EU from outside it.
+    public var iossNumber: String?
 
     public init(
         orderItemID: OrderItemID, sku: String, asin: String, title: String,

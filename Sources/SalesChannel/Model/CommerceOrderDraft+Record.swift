@@ -18,15 +18,15 @@ extension CommerceOrderDraft {
             amazonOrderID: order.amazonOrderID, requestedNumber: plan.requestedNumber, status: plan.status, lines: lines,
             subtotal: nil, tax: nil, grandTotal: order.orderTotal, customer: record.customer ?? .guest,
             affectsInventory: plan.affectsInventory, shippingAddress: order.shippingAddress)
-        switch order.reconciliation {
-        case .reconciles(let totals), .mismatch(let totals):
+        switch order.reconciliation.totals {
+        case let totals?:
             self.subtotal = totals.money(totals.subtotal)
             self.tax = totals.money(totals.tax)
             self.grandTotal = order.orderTotal ?? totals.money(totals.computedTotal)
             self.charges = CommerceCharges(
                 shipping: totals.money(totals.shipping), shippingTax: totals.money(totals.shippingTax), giftWrap: totals.money(totals.giftWrap),
                 codFee: totals.money(totals.codFee), other: totals.money(totals.other), discount: totals.money(totals.discount))
-        case .noMoney, .mixedCurrencies:
+        case nil:
             break
         }
     }

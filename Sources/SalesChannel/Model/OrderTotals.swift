@@ -59,6 +59,11 @@ public enum Reconciliation: Hashable, Sendable {
     case noMoney
     /// The charges do not add up to the grand total.
     case mismatch(OrderTotals)
+    /// A line's own parts do not add up: its `proceedsTotal` is not the sum of its charges, or a
+    /// tax or discount's details are not the sum of the charge. No tolerance applies.
+    case lineMismatch(OrderTotals, line: OrderItemID, detail: String)
+    /// Amazon sent a grand total but no amount on any line.
+    case noLineMoney(OrderTotals)
     /// Amounts in more than one currency.
     case mixedCurrencies([String])
 
@@ -68,7 +73,17 @@ public enum Reconciliation: Hashable, Sendable {
         case .reconciles, .noMoney: nil
         case .mismatch(let totals):
             "the lines' charges add up to \(totals.computedTotal) \(totals.currencyCode) but Amazon's grand total is \(totals.grandTotal.map { "\($0)" } ?? "-") \(totals.currencyCode) (difference \(totals.difference.map { "\($0)" } ?? "-"))"
+        case .lineMismatch(_, let line, let detail): "line \(line): \(detail)"
+        case .noLineMoney(let totals): "Amazon sent a grand total of \(totals.grandTotal.map { "\($0)" } ?? "-") \(totals.currencyCode) but no amount on any line"
         case .mixedCurrencies(let codes): "amounts in several currencies (\(codes.joined(separator: ", ")))"
+        }
+    }
+
+    /// The totals, when the money is in one currency (whether or not it reconciles).
+    public var totals: OrderTotals? {
+        switch self {
+        case .reconciles(let totals), .mismatch(let totals), .lineMismatch(let totals, _, _), .noLineMoney(let totals): totals
+        case .noMoney, .mixedCurrencies: nil
         }
     }
 }
@@ -100,9 +115,12 @@ extension ChannelOrder {
         }
         for line in lines {
             for charge in line.moneyCharges { add(charge) }
-            if let total = line.proceedsTotal { currencies.insert(total.currencyCode) }
+            for amount in [line.proceedsTotal, line.unitPrice].compactMap({ $0 }) { currencies.insert(amount.currencyCode) }
         }
-        for charge in orderCharges ?? [] where charge.type == Charge.deliveryTip { add(charge) }
+        for charge in orderCharges ?? [] {
+            // Order-level categories other than the tip aggregate the lines': counted once, there.
+            if charge.type == Charge.deliveryTip { add(charge) } else { currencies.insert(charge.amount.currencyCode) }
+        }
         if let total = orderTotal {
             currencies.insert(total.currencyCode)
             totals.grandTotal = total.amount
@@ -110,11 +128,19 @@ extension ChannelOrder {
         guard any || orderTotal != nil else { return .noMoney }
         guard currencies.count <= 1 else { return .mixedCurrencies(currencies.sorted()) }
         totals.currencyCode = currencies.first ?? ""
-        guard any else { return .noMoney }
-        // Each line's own total is the sum of its charges too.
+        guard any else { return .noLineMoney(totals) }
+        // Each line's own parts add up too: its total, and each tax or discount's details.
         for line in lines {
-            if let total = line.proceedsTotal, line.charges != nil, total.amount != line.moneyCharges.reduce(0, { $0 + $1.amount.amount }) {
-                return .mismatch(totals)
+            let sum = line.moneyCharges.reduce(Decimal(0)) { $0 + $1.amount.amount }
+            if let total = line.proceedsTotal, total.amount != sum {
+                return .lineMismatch(totals, line: line.orderItemID, detail: "Amazon's proceedsTotal is \(total.amount) but the line's charges add up to \(sum)")
+            }
+            for charge in line.moneyCharges {
+                guard let details = charge.details, !details.isEmpty else { continue }
+                let parts = details.reduce(Decimal(0)) { $0 + $1.amount.amount }
+                if parts != charge.amount.amount {
+                    return .lineMismatch(totals, line: line.orderItemID, detail: "its \(charge.type) of \(charge.amount.amount) has details adding up to \(parts)")
+                }
             }
         }
         if let grand = totals.grandTotal, grand != totals.computedTotal { return .mismatch(totals) }

@@ -42,6 +42,9 @@ public struct HandoffDocument: Hashable, Codable, Sendable {
     public var orderTotal: Money?
     /// Version 2: the order's money, summed from Amazon's breakdown (`nil` when Amazon sent none).
     public var totals: Totals?
+    /// Version 2: `true` when the totals do not add up to the grand total and the merchant booked
+    /// them anyway (`orders accept-totals`, or within `totalsTolerance`); absent otherwise.
+    public var totalsAccepted: Bool?
     /// Version 2: Amazon's order-level breakdown (the items' categories aggregated, a delivery tip).
     public var orderCharges: [Charge]?
     /// Version 2: promised ship-by and deliver-by windows and the service level.
@@ -76,6 +79,7 @@ public struct HandoffDocument: Hashable, Codable, Sendable {
         /// `UOSS` or `IOSS`.
         public var taxReportingScheme: String?
         public var taxCollectionModel: String?
+        public var iossNumber: String?
     }
 
     /// An order's totals, each in its currency; subtotal + shipping + giftWrap + codFee + other
@@ -116,19 +120,20 @@ public struct HandoffDocument: Hashable, Codable, Sendable {
                 quantityShipped: record.shippedQuantity(line.orderItemID), unitPrice: line.unitPrice, subtotal: line.itemPrice,
                 tax: currency.map { Money(line.rowTax, $0) }, discount: currency.map { Money(line.rowDiscount, $0) },
                 charges: line.charges, total: line.proceedsTotal, promotionIDs: line.promotionIDs, gift: line.gift,
-                taxReportingScheme: line.taxReportingScheme, taxCollectionModel: line.taxCollectionModel)
+                taxReportingScheme: line.taxReportingScheme, taxCollectionModel: line.taxCollectionModel, iossNumber: line.iossNumber)
         }
         self.orderTotal = order.orderTotal
-        switch order.reconciliation {
-        case .reconciles(let totals), .mismatch(let totals):
+        switch order.reconciliation.totals {
+        case let totals?:
             self.totals = Totals(
                 subtotal: totals.money(totals.subtotal), shipping: totals.money(totals.shipping), shippingTax: totals.money(totals.shippingTax),
                 giftWrap: totals.money(totals.giftWrap), codFee: totals.money(totals.codFee), other: totals.money(totals.other),
                 tax: totals.money(totals.tax), discount: totals.money(totals.discount),
                 grandTotal: order.orderTotal ?? totals.money(totals.computedTotal))
-        case .noMoney, .mixedCurrencies:
+        case nil:
             self.totals = nil
         }
+        if case .reconciles = order.reconciliation {} else if self.totals != nil { self.totalsAccepted = true }
         self.orderCharges = order.orderCharges
         self.fulfillment = order.fulfillmentDetails
         self.programs = order.programs
@@ -145,6 +150,7 @@ public struct HandoffDocument: Hashable, Codable, Sendable {
         var document = self
         document.schemaVersion = 1
         document.totals = nil
+        document.totalsAccepted = nil
         document.orderCharges = nil
         document.fulfillment = nil
         document.programs = nil

@@ -145,6 +145,15 @@ extension OrderSettings {
         .init("totalsTolerance", "amount", default: "0", "How far an order's charges may differ from Amazon's grand total and still be booked (beyond it the order is held)"),
     ]
 
+    /// `totalsTolerance`: a non-negative decimal amount, read as a decimal (never through `Double`).
+    static func tolerance(_ section: ConfigSection) throws(DeploymentError) -> Decimal {
+        guard let text = try section.string("totalsTolerance") else { return 0 }
+        guard let money = Money(decimalString: text, currencyCode: "-"), money.amount >= 0 else {
+            throw DeploymentError(file: section.file, key: section.keyPath("totalsTolerance"), problem: "`\(text)` is not a decimal amount of 0 or more (for example 0.01)")
+        }
+        return money.amount
+    }
+
     /// Reads the `orderSettings` section.
     public init(section: ConfigSection, sinkNames: [String]) throws(DeploymentError) {
         let importOrders = try section.oneOf("importAmazonOrders", ["enabled", "disabled"], default: "enabled")
@@ -162,6 +171,6 @@ extension OrderSettings {
             orderNumberSource: try section.choice("orderNumberSource", default: .commerceIncrement),
             processingOrderStatus: custom.map(CommerceOrderStatus.init(rawValue:)),
             sinkNames: sinkNames,
-            totalsTolerance: Decimal(try section.double("totalsTolerance", default: 0, in: 0...1_000_000)))
+            totalsTolerance: try Self.tolerance(section))
     }
 }

@@ -1,6 +1,11 @@
-/// `accept-totals` was asked for an order that is not held for its totals.
+/// `accept-totals` was asked for an order whose money cannot be accepted: not held for its
+/// totals, canceled, or in several currencies.
 public struct TotalsNotHeld: Error, Hashable, Sendable, CustomStringConvertible {
     public var order: AmazonOrderID
-    public init(order: AmazonOrderID) { self.order = order }
-    public var description: String { "order \(order) is not held for its totals; nothing to accept" }
+    public var reason: String
+    public init(order: AmazonOrderID, reason: String = "it is not held for its totals; nothing to accept") {
+        self.order = order
+        self.reason = reason
+    }
+    public var description: String { "order \(order): \(reason)" }
 }

@@ -61,7 +61,8 @@ public enum Workflow {
                 line.quantityShipped = max(line.quantityShipped, old.quantityShipped)
                 // A snapshot without money or details (Amazon withholds them in some states, or a
                 // request asked for fewer datasets) keeps what was known.
-                if line.charges == nil && line.itemPrice == nil {
+                // A breakdown already known is never replaced by a price derived without one.
+                if line.charges == nil && (line.itemPrice == nil || old.charges != nil) {
                     line.itemPrice = old.itemPrice
                     line.itemTax = old.itemTax
                     line.charges = old.charges
@@ -72,6 +73,7 @@ public enum Workflow {
                 line.gift = line.gift ?? old.gift
                 line.taxReportingScheme = line.taxReportingScheme ?? old.taxReportingScheme
                 line.taxCollectionModel = line.taxCollectionModel ?? old.taxCollectionModel
+                line.iossNumber = line.iossNumber ?? old.iossNumber
             }
             return line
         }
@@ -114,6 +116,11 @@ public enum Workflow {
 
         // Amazon canceled the order (before it shipped; shipped orders cannot be canceled).
         if record.isCanceled {
+            if record.totalsHold != nil {
+                // Nothing will be booked: the hold no longer stands in anyone's way.
+                record.totalsHold = nil
+                if record.lastError?.hasPrefix("totals held: ") == true { record.lastError = nil }
+            }
             if !record.plans.cancellation && (record.plans.commerceOrder || record.plans.handoff) {
                 record.plans.cancellation = true
                 if record.plans.commerceOrder { effects.append(.cancelCommerceOrder) }
@@ -173,13 +180,13 @@ public enum Workflow {
     static func holdUnlessTotalsReconcile(
         _ record: inout OrderRecord, settings: OrderSettings, now: Date, effects: inout [Effect], events: inout [OrderEvent]
     ) {
-        var problem = record.order.reconciliation.problem
-        if case .mismatch(let totals) = record.order.reconciliation, let difference = totals.difference,
-            abs(difference) <= settings.totalsTolerance, totals.grandTotal != nil
-        {
+        let reconciliation = record.order.reconciliation
+        var problem = reconciliation.problem
+        // The tolerance applies to the grand total's difference alone, never to a line's own parts.
+        if case .mismatch(let totals) = reconciliation, let difference = totals.difference, abs(difference) <= settings.totalsTolerance {
             problem = nil
         }
-        if record.totalsAccepted == true { problem = nil }
+        if record.totalsAccepted == true, reconciliation.totals != nil { problem = nil }
         guard problem != record.totalsHold else { return }
         if let problem {
             record.totalsHold = problem
@@ -198,7 +205,11 @@ public enum Workflow {
     /// the commerce order is created with it.
     /// - Throws: ``TotalsNotHeld`` when the order is not held for its totals.
     public static func acceptTotals(of stored: OrderRecord, settings: OrderSettings, now: Date) throws(TotalsNotHeld) -> WorkflowDecision {
-        guard stored.totalsHold != nil else { throw TotalsNotHeld(order: stored.amazonOrderID) }
+        guard stored.totalsHold != nil, !stored.isCanceled else { throw TotalsNotHeld(order: stored.amazonOrderID) }
+        guard stored.order.reconciliation.totals != nil else {
+            // Money in several currencies cannot be added up into one commerce order.
+            throw TotalsNotHeld(order: stored.amazonOrderID, reason: "its amounts are in several currencies and cannot be booked as one order")
+        }
         var record = stored
         record.totalsAccepted = true
         record.updatedAt = now
