@@ -111,6 +111,7 @@ struct MoneyPropertyTests {
             }
         }
         #expect(booked > 150 && held > 100, "booked \(booked), held \(held)")
+        print("money property: 400 random orders, \(booked) booked exactly as Amazon sent them, \(held) held, none booked wrong")
         // Orders in several currencies cannot be accepted either.
         let mixed = try #require(generated.first { if case .mixedCurrencies = $0.order.reconciliation { true } else { false } })
         let record = try #require(try await composition.store.record(mixed.order.amazonOrderID))
