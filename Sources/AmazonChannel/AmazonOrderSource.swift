@@ -229,6 +229,24 @@ public struct AmazonOrderSource: OrderSource {
         try await client.getOrder(id.rawValue).map { AmazonOrderMapping.channelOrder($0, sellerID: sellerID) }
     }
 
+    /// Amazon's carrier codes, spelled as Amazon spells them (`ups` → `UPS`); an unknown code is
+    /// refused with the nearest known ones, as Amazon would refuse it.
+    public func prepare(_ shipment: Shipment, for order: ChannelOrder) throws(ShipmentRejection) -> Shipment {
+        var prepared = shipment
+        for index in prepared.packages.indices {
+            let given = prepared.packages[index].carrierCode
+            guard let code = CarrierCode.canonical(given) else {
+                let near = CarrierCode.suggestions(for: given)
+                throw ShipmentRejection(
+                    order: order.amazonOrderID,
+                    reason: "`\(given)` is not one of Amazon's carrier codes" + (near.isEmpty ? "" : "; did you mean \(near.joined(separator: ", "))?")
+                        + " (another carrier: `--carrier Other --carrier-name NAME`)")
+            }
+            prepared.packages[index].carrierCode = code
+        }
+        return prepared
+    }
+
     public func confirmShipment(_ shipment: Shipment, of order: ChannelOrder) async throws {
         for request in AmazonOrderMapping.confirmations(for: shipment, of: order) {
             do {

@@ -115,8 +115,9 @@ public enum AmazonSourceFactory {
                 clientID: try section.requiredString("clientId"), clientSecret: try section.requiredSecret("clientSecret").value,
                 grant: .refreshToken(try section.requiredSecret("refreshToken").value))
         }
+        if link == nil, endpointSetting != nil { _ = try section.url("endpoint") }
         let endpoint = link?.endpoint ?? endpointSetting
-        let configuredLWA = try section.string("lwaEndpoint") ?? "https://api.amazon.com/auth/o2/token"
+        let configuredLWA = try section.url("lwaEndpoint")?.absoluteString ?? "https://api.amazon.com/auth/o2/token"
         let lwa = link.map { $0.endpoint + "/auth/o2/token" } ?? configuredLWA
         let olderScale = try section.double("rateScale", default: 1, in: 0.001...1_000_000)
         let configuredScale = try section.double("timeScale", default: olderScale, in: 0.001...1_000_000)

@@ -12,6 +12,9 @@ public enum ERPHandoff {
         registry.registerSink(FileDropSink.descriptor) { section, context in
             let directory = context.resolve(try section.string("directory") ?? "handoffs")
             let version = try schemaVersion(section)
+            if let problem = context.writableFolderProblem(directory) {
+                throw DeploymentError(file: section.file, key: section.keyPath("directory"), problem: problem)
+            }
             if context.isCheckOnly { return FileDropSink(unopened: directory, schemaVersion: version) }
             do { return try FileDropSink(directory: directory, schemaVersion: version) } catch {
                 throw DeploymentError(file: section.file, key: section.keyPath("directory"), problem: "cannot create \(directory.path): \(error.localizedDescription)")
@@ -30,9 +33,16 @@ extension WebhookDelivery {
     /// A delivery configured by a webhook plugin's section: `url`, `secret`, `previousSecret`
     /// (while rotating) and `timeoutSeconds`.
     public init(section: ConfigSection) throws {
-        let text = try section.requiredString("url")
-        guard let url = URL(string: text), let scheme = url.scheme?.lowercased(), ["http", "https"].contains(scheme), url.host != nil else {
-            throw DeploymentError(file: section.file, key: section.keyPath("url"), problem: "`\(text)` is not an http(s) URL")
+        _ = try section.requiredString("url")
+        let insecure = try section.bool("allowInsecure", default: false)
+        // Without a usable URL (its problem already reported while collecting) there is nothing to build.
+        guard let url = try section.url("url") else { throw DeploymentErrors([]) }
+        // The body carries the buyer's address: plain http only to this machine, or when allowed.
+        let loopback = ["localhost", "127.0.0.1", "::1", "[::1]"].contains(url.host?.lowercased() ?? "")
+        if url.scheme == "http", !loopback, !insecure {
+            try section.report(DeploymentError(
+                file: section.file, key: section.keyPath("url"),
+                problem: "`\(url.absoluteString)` is plain http to another machine: the body carries the buyer's address; use https, or set allowInsecure: true"))
         }
         // While rotating, both secrets sign: receivers holding either one keep verifying.
         let secrets = [try section.requiredSecret("secret").value] + [try section.secret("previousSecret")?.value].compactMap { $0 }

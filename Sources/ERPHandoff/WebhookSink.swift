@@ -46,6 +46,7 @@ public struct WebhookSink: ShipmentSink {
             .init("secret", "secret", "Signing secret, written ${ENV_VAR}", secret: true),
             .init("previousSecret", "secret", "While rotating: the old secret, also signed with so receivers holding it keep verifying", secret: true),
             .init("timeoutSeconds", "number", default: "30", "How long one delivery may take before it is retried"),
+            .init("allowInsecure", "true | false", default: "false", "Allow a plain http URL to another machine (the body carries the buyer's address)"),
             .init("schemaVersion", "1 | 2", default: "2", "Handoff document shape (docs/handoff-schema-v2.json; 1 for an ERP not yet upgraded)"),
         ])
 }

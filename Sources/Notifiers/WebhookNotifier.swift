@@ -39,6 +39,7 @@ public struct WebhookNotifier: Notifier {
             .init("secret", "secret", "Signing secret, written ${ENV_VAR}", secret: true),
             .init("previousSecret", "secret", "While rotating: the old secret, also signed with", secret: true),
             .init("timeoutSeconds", "number", default: "30", "How long one delivery may take before it is retried"),
+            .init("allowInsecure", "true | false", default: "false", "Allow a plain http URL to another machine (the body carries the buyer's address)"),
             .init("events", "comma-separated list", default: "all",
                   "Only these: " + MerchantEvent.Kind.allCases.map(\.rawValue).joined(separator: ", ")),
         ])

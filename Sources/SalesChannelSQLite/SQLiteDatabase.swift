@@ -12,18 +12,50 @@ public final class SQLiteDatabase: Sendable {
     let records = RecordCache()
     public let path: String
 
-    /// Opens (creating if needed) and migrates the database at `path`.
-    public init(path: String) throws {
+    /// How to open a database file.
+    public enum OpenMode: Sendable {
+        /// Create the file if it is missing; refuse an empty or foreign file.
+        case create
+        /// As ``create``, and also set up an empty (0-byte) file (`saleschannel run --init`).
+        case initialize
+        /// Read only: the file must exist, be ours and be up to date; nothing is written.
+        case readOnly
+    }
+
+    /// Opens (creating if needed, in `mode`) and migrates the database at `path`.
+    /// - Throws: ``StoreError`` when the file is missing (read only), empty, not SalesChannel's,
+    ///   written by a newer version, or (read only) not yet upgraded.
+    public init(path: String, mode: OpenMode = .create) throws {
         var configuration = Configuration()
         configuration.busyMode = .timeout(30)
+        self.path = path
+        try Self.checkFile(path, mode: mode)
+        if mode == .readOnly {
+            configuration.readonly = true
+            let pool = try DatabasePool(path: path, configuration: configuration)
+            try pool.read { db in
+                try Self.checkOurs(db, path: path)
+                guard try Self.migrator.hasCompletedMigrations(db) else {
+                    throw StoreError(.schemaTooOld, "\(path) was written by an older version of SalesChannel; `saleschannel run` upgrades it (this command only reads)")
+                }
+            }
+            self.pool = pool
+            self.group = GroupCommit(pool: pool)
+            return
+        }
         configuration.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
         }
-        self.path = path
-        // Processes opening a new file at the same moment take turns: switching it to WAL needs
-        // it alone, and each migrator reads which migrations are applied before applying the rest.
+        // A new database is built under a temporary name and published whole, so no process
+        // ever sees a half-made file; an empty file in place is someone else's (or `--init`).
+        if !FileManager.default.fileExists(atPath: path) {
+            try Self.createAtomically(path, configuration: configuration)
+        }
+        // Processes upgrading a file at the same moment take turns: each migrator reads which
+        // migrations are applied before applying the rest.
         let pool = try Self.exclusively(path) {
             let pool = try DatabasePool(path: path, configuration: configuration)
+            try pool.read { db in try Self.checkOurs(db, path: path) }
             if try pool.read({ try Self.migrator.hasBeenSuperseded($0) }) {
                 throw StoreError(.schemaTooNew, "\(path) was written by a newer version of SalesChannel; use that version (nothing was changed)")
             }
@@ -32,6 +64,59 @@ public final class SQLiteDatabase: Sendable {
         }
         self.pool = pool
         self.group = GroupCommit(pool: pool)
+    }
+
+    /// Refuses what is not a SalesChannel database before SQLite touches it: a missing file when
+    /// only reading, an empty file (unless initialising), a file that is not SQLite at all.
+    static func checkFile(_ path: String, mode: OpenMode) throws {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+            if mode == .readOnly {
+                throw StoreError(.missing, "there is no SalesChannel database at \(path) yet; `saleschannel run` creates it")
+            }
+            return
+        }
+        guard !isDirectory.boolValue else { throw StoreError(.foreign, "\(path) is a folder, not a SalesChannel database") }
+        let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
+        if size == 0 {
+            guard mode == .initialize else {
+                throw StoreError(.foreign, "\(path) is empty (0 bytes), not a SalesChannel database; if it is meant to be a new one, `saleschannel run --init` sets it up")
+            }
+            return
+        }
+        let header = (try? FileHandle(forReadingFrom: URL(fileURLWithPath: path)).read(upToCount: 16)) ?? nil
+        guard header == Data("SQLite format 3\0".utf8) else {
+            throw StoreError(.foreign, "\(path) is not a SalesChannel database (not an SQLite file); nothing was changed")
+        }
+    }
+
+    /// Builds a migrated database beside `path` under a hidden temporary name, then links it
+    /// into place; when another process published one first, theirs is kept.
+    static func createAtomically(_ path: String, configuration: Configuration) throws {
+        let target = URL(fileURLWithPath: path)
+        let temporary = target.deletingLastPathComponent()
+            .appendingPathComponent(".\(target.lastPathComponent).creating-\(UUID().uuidString)").path
+        defer {
+            for suffix in ["", "-wal", "-shm"] { unlink(temporary + suffix) }
+        }
+        do {
+            let pool = try DatabasePool(path: temporary, configuration: configuration)
+            try migrator.migrate(pool)
+            try pool.close()
+        } catch {
+            throw StoreError(.unavailable, "cannot create a SalesChannel database at \(path): \(error)")
+        }
+        if link(temporary, path) != 0, errno != EEXIST {
+            throw StoreError(.unavailable, "cannot create a SalesChannel database at \(path): \(String(cString: strerror(errno)))")
+        }
+    }
+
+    /// Refuses an SQLite file another program made: tables, but none of SalesChannel's.
+    static func checkOurs(_ db: Database, path: String) throws {
+        let tables = try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")
+        guard tables.isEmpty || tables.contains("grdb_migrations") else {
+            throw StoreError(.foreign, "\(path) is an SQLite database of another program (tables \(tables.prefix(3).joined(separator: ", "))…); nothing was changed")
+        }
     }
 
     /// One atomic write, committed together with the writes that arrive while the previous
@@ -43,8 +128,7 @@ public final class SQLiteDatabase: Sendable {
     /// Runs `body` holding an exclusive advisory lock (`flock`) on the database file, which
     /// SQLite's own byte-range locks do not interact with.
     static func exclusively<T>(_ path: String, _ body: () throws -> T) throws -> T {
-        // Created empty if missing (SQLite treats an empty file as a new database).
-        let descriptor = open(path, O_RDWR | O_CREAT, 0o644)
+        let descriptor = open(path, O_RDWR)
         guard descriptor >= 0 else { return try body() }
         defer { close(descriptor) }
         guard flock(descriptor, LOCK_EX) == 0 else { return try body() }

@@ -10,10 +10,21 @@ extension SQLiteDatabase {
     /// Registers the `sqlite` store.
     public static func register(in registry: inout PluginRegistry) {
         registry.registerStore(descriptor) { section, context in
-            let path = context.resolve(try section.string("path") ?? "saleschannel.sqlite").path
+            let url = context.resolve(try section.string("path") ?? "saleschannel.sqlite")
+            let path = url.path
+            if let problem = context.writableFileProblem(url) {
+                throw DeploymentError(file: section.file, key: section.keyPath("path"), problem: problem)
+            }
             if context.isCheckOnly { return StorePlugin(store: UnopenedStore(path: path), backend: UnopenedStore(path: path)) }
+            let mode: OpenMode = switch context.storeAccess {
+            case .create: .create
+            case .initialize: .initialize
+            case .readOnly: .readOnly
+            }
             let database: SQLiteDatabase
-            do { database = try SQLiteDatabase(path: path) } catch {
+            do { database = try SQLiteDatabase(path: path, mode: mode) } catch let error as StoreError {
+                throw error
+            } catch {
                 throw DeploymentError(file: section.file, key: section.keyPath("path"), problem: "cannot open the SQLite database at \(path): \(error)")
             }
             return StorePlugin(store: SQLiteChannelStore(database: database), backend: SQLiteCommerceBackend(database: database))

@@ -9,17 +9,13 @@ struct ConfigCommand: AsyncParsableCommand {
     struct Check: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "check",
-            abstract: "Validate a deployment file against the registered plugins; exits non-zero on the first problem.")
+            abstract: "Validate a deployment file against the registered plugins, listing every problem; exits 2 when there is one.",
+            discussion: "Nothing is created, opened or contacted. Each problem names the file, the key and what is allowed.")
         @Argument(help: "The deployment file (YAML).") var file: String
 
         func run() async throws {
-            do {
-                let composition = try DeploymentOptions(config: file).composition(checkOnly: true)
-                print("\(file): valid · \(composition.sources.count) source(s) · sinks: \(composition.sinks.keys.sorted().joined(separator: ", ").nonEmpty ?? "none") · \(composition.notifiers.count) notifier(s)")
-            } catch let error as DeploymentError {
-                printError("error: \(error.description)")
-                throw ExitCode(2)
-            }
+            let composition = try DeploymentOptions(config: file).validate()
+            print("\(file): valid · \(composition.sources.count) source(s) · sinks: \(composition.sinks.keys.sorted().joined(separator: ", ").nonEmpty ?? "none") · \(composition.notifiers.count) notifier(s)")
         }
     }
 }

@@ -27,7 +27,8 @@ enum StandardPlugins {
         Notifiers.register(in: &registry)
         registry.registerNotifier(LogNotifier.descriptor) { _, context in
             var logger = context.logger
-            logger.logLevel = .info
+            // Events are info lines: shown by default, but a level the operator set is honoured.
+            if context.environment["SALESCHANNEL_LOG_LEVEL"] == nil { logger.logLevel = .info }
             return LogNotifier(logger: logger)
         }
         return registry
@@ -96,17 +97,48 @@ struct DeploymentOptions: ParsableArguments {
         return configuration
     }
 
-    /// Builds the composition; `sandbox` is the running in-process sandbox, when there is one.
-    func composition(checkOnly: Bool = false, sandbox: AmazonSourceFactory.SandboxLink? = nil) throws -> Composition {
+    /// Checks the whole file in one pass, touching nothing (no database opened, no folder or file
+    /// created, no server contacted).
+    /// - Returns: the composition of unopened plugins, for `config check`'s summary.
+    /// - Throws: ``DeploymentErrors`` with every problem of the file.
+    @discardableResult
+    func validate() throws -> Composition {
+        let environment = ProcessInfo.processInfo.environment
+        let (root, directory) = try load()
+        root.startCollecting()
+        let configuration = try sandboxConfiguration(root, directory: directory, keepClock: false)
+        let link = configuration.map { Self.link($0, endpoint: "http://127.0.0.1:0") }
+        do {
+            return try StandardPlugins.registry(sandbox: link).composition(
+                from: root, context: PluginContext(directory: directory, environment: environment, logger: Logger(label: "saleschannel"), isCheckOnly: true))
+        } catch let errors as DeploymentErrors where errors.errors.isEmpty && !root.problems.isEmpty {
+            throw DeploymentErrors(root.problems)
+        }
+    }
+
+    /// Builds the composition, after ``validate()`` found nothing wrong; `sandbox` is the running
+    /// in-process sandbox, when there is one.
+    func composition(sandbox: AmazonSourceFactory.SandboxLink? = nil, storeAccess: PluginContext.StoreAccess = .create) throws -> Composition {
+        try validate()
         let environment = ProcessInfo.processInfo.environment
         let (root, directory) = try load()
         var link = sandbox
-        if let configuration = try sandboxConfiguration(root, directory: directory, keepClock: !checkOnly), link == nil {
-            // Commands that do not talk to Amazon (orders, ship, jobs) only need the sources built.
+        if let configuration = try sandboxConfiguration(root, directory: directory, keepClock: true), link == nil {
+            // Commands that do not talk to Amazon (ship, jobs retry) only need the sources built.
             link = Self.link(configuration, endpoint: "http://127.0.0.1:0")
         }
         return try StandardPlugins.registry(sandbox: link).composition(
-            from: root, context: PluginContext(directory: directory, environment: environment, logger: Logger(label: "saleschannel"), isCheckOnly: checkOnly))
+            from: root, context: PluginContext(directory: directory, environment: environment, logger: Logger(label: "saleschannel"), storeAccess: storeAccess))
+    }
+
+    /// The store alone, opened read only: for commands that only read (`orders`, `order`,
+    /// `jobs`). Nothing is created and no secret is needed.
+    func readOnlyStore() throws -> any ChannelStore {
+        let environment = ProcessInfo.processInfo.environment
+        let (root, directory) = try load()
+        return try StandardPlugins.registry.store(
+            from: root, context: PluginContext(directory: directory, environment: environment, logger: Logger(label: "saleschannel"), storeAccess: .readOnly)
+        ).store
     }
 
     static func link(_ configuration: SandboxConfiguration, endpoint: String) -> AmazonSourceFactory.SandboxLink {
@@ -137,6 +169,29 @@ func cliEncoder() -> JSONEncoder {
 /// A command could not do what was asked; printed as `Error: …` without the usage text.
 struct CommandFailure: Error, LocalizedError, CustomStringConvertible {
     var description: String
-    init(_ description: String) { self.description = description }
+    /// The exit status: 1 failure, 2 bad input or a refused request, 3 finished with problems.
+    var status: Int32
+    init(_ description: String, status: Int32 = 1) {
+        self.description = description
+        self.status = status
+    }
     var errorDescription: String? { description }
+}
+
+/// Text from outside (Amazon, an ERP, a user's argument) made safe to print: control characters
+/// (newlines, escape sequences) shown escaped, never acted on by the terminal.
+struct Sanitized: CustomStringConvertible {
+    var text: String
+    init(_ text: String) { self.text = text }
+    var description: String {
+        var out = ""
+        for scalar in text.unicodeScalars {
+            if scalar.properties.generalCategory == .control || scalar.properties.generalCategory == .format {
+                out += scalar.value < 0x100 ? String(format: "\\x%02X", scalar.value) : String(format: "\\u{%X}", scalar.value)
+            } else {
+                out.unicodeScalars.append(scalar)
+            }
+        }
+        return out
+    }
 }

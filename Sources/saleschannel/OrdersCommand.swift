@@ -17,7 +17,7 @@ struct OrdersCommand: AsyncParsableCommand {
         @Flag(help: "Print one JSON array (the stable interface documented in docs/orders-json.md).") var json = false
 
         func run() async throws {
-            let records = try await deployment.composition().store.records(includeHidden: all)
+            let records = try await deployment.readOnlyStore().records(includeHidden: all)
             if json {
                 let data = try cliEncoder().encode(records.map(OrderView.init))
                 print(String(decoding: data, as: UTF8.self))
@@ -273,7 +273,7 @@ struct OrderCommand: AsyncParsableCommand {
     @Flag(help: "Print JSON.") var json = false
 
     func run() async throws {
-        let store = try deployment.composition().store
+        let store = try deployment.readOnlyStore()
         guard let record = try await store.record(AmazonOrderID(id)) else {
             throw CommandFailure("order \(id) is not in the store; `saleschannel orders --all` lists what is")
         }

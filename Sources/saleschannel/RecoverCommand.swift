@@ -15,6 +15,7 @@ struct RecoverCommand: AsyncParsableCommand {
     @Argument(help: "The Amazon order id.") var id: String
 
     func run() async throws {
+        try deployment.validate()
         let (root, directory) = try deployment.load()
         if let configuration = try deployment.sandboxConfiguration(root, directory: directory) {
             try await AmazonSandbox.withRunning(configuration) { endpoint in

@@ -20,7 +20,12 @@ struct RunCommand: AsyncParsableCommand {
     @Flag(help: "No live progress line.")
     var quiet = false
 
+    @Flag(name: .customLong("init"), help: "Set up the store when its file is empty (0 bytes); a missing file is always created.")
+    var initialize = false
+
     func run() async throws {
+        // Every problem of the file, before anything is created or started.
+        try deployment.validate()
         let (root, directory) = try deployment.load()
         if let configuration = try deployment.sandboxConfiguration(root, directory: directory) {
             // The embedded default: an Amazon sandbox in this process, for as long as the run lasts.
@@ -33,7 +38,7 @@ struct RunCommand: AsyncParsableCommand {
     }
 
     func run(sandbox: AmazonSourceFactory.SandboxLink?) async throws {
-        let composition = try deployment.composition(sandbox: sandbox)
+        let composition = try deployment.composition(sandbox: sandbox, storeAccess: initialize ? .initialize : .create)
         let logger = Logger(label: "saleschannel.run")
         let started = ContinuousClock.now
         var stopped: SourcesStopped?
@@ -54,10 +59,15 @@ struct RunCommand: AsyncParsableCommand {
         let stats = try await composition.store.statistics()
         print(Summary(counters: composition.statistics.snapshot, store: stats, elapsed: ContinuousClock.now - started,
                       usage: await composition.sourceUsage()).text)
-        if let stopped {
-            // Everything else ran; the summary is printed; the exit status says a source stopped.
-            printError("Error: \(stopped)")
-            throw ExitCode.failure
+        if once {
+            // Everything that could run ran and the summary is printed; the exit status says
+            // whether something is left for a person.
+            var left: [String] = []
+            if let stopped { left.append(stopped.description) }
+            if stats.jobsDead > 0 { left.append("\(stats.jobsDead) dead-lettered job(s): `saleschannel jobs --failed` lists them") }
+            let errors = composition.statistics.snapshot.errors
+            if errors > 0 { left.append("\(errors) error(s) during the run (see the log)") }
+            if !left.isEmpty { throw CommandFailure("run --once finished with problems:\n" + left.joined(separator: "\n"), status: 3) }
         }
     }
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Logging
+import SalesChannel
 
 @main
 struct SalesChannelCommand: AsyncParsableCommand {
@@ -9,8 +10,12 @@ struct SalesChannelCommand: AsyncParsableCommand {
         abstract: "Brings Amazon orders into your commerce system and carries shipments back.",
         discussion: """
             With no --config, every command uses the embedded default: the SQLite file \
-            saleschannel.sqlite and the handoffs/ folder in the current folder, with a scripted \
-            source of orders (no Amazon account needed).
+            saleschannel.sqlite and the handoffs/ folder in the current folder, with an Amazon \
+            sandbox in the same process (no Amazon account needed).
+
+            Exit status: 0 success; 1 failure; 2 bad input or a refused request (a deployment \
+            file's problems, a shipment that cannot be recorded); 3 `run --once` finished but \
+            left dead-lettered jobs, errors or a stopped source.
             """,
         subcommands: [
             RunCommand.self, OrdersCommand.self, OrderCommand.self, ShipCommand.self, JobsCommand.self,
@@ -18,7 +23,13 @@ struct SalesChannelCommand: AsyncParsableCommand {
         ])
 
     static func main() async {
-        let level = ProcessInfo.processInfo.environment["SALESCHANNEL_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .warning
+        let levels = Logger.Level.allCases.map(\.rawValue)
+        let setting = ProcessInfo.processInfo.environment["SALESCHANNEL_LOG_LEVEL"]
+        guard setting == nil || setting.flatMap(Logger.Level.init(rawValue:)) != nil else {
+            printError("Error: SALESCHANNEL_LOG_LEVEL: `\(Sanitized(setting ?? ""))` is not a log level; allowed: \(levels.joined(separator: ", "))")
+            Foundation.exit(2)
+        }
+        let level = setting.flatMap(Logger.Level.init(rawValue:)) ?? .warning
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
             handler.logLevel = level
@@ -32,7 +43,38 @@ struct SalesChannelCommand: AsyncParsableCommand {
                 try command.run()
             }
         } catch {
-            exit(withError: error)
+            Foundation.exit(Self.report(error))
+        }
+    }
+
+    /// Prints an error in the one style every command uses (`Error: …` on standard error) and
+    /// gives its exit status.
+    static func report(_ error: any Error) -> Int32 {
+        switch error {
+        case let errors as DeploymentErrors:
+            for error in errors.errors { printError("Error: \(error)") }
+            return 2
+        case let error as DeploymentError:
+            printError("Error: \(error)")
+            return 2
+        case let failure as CommandFailure:
+            printError("Error: \(failure.description)")
+            return failure.status
+        case let error as StoreError:
+            printError("Error: \(error.description)")
+            return error.code == .orderNotFound ? 2 : 1
+        default:
+            let code = exitCode(for: error)
+            if code == .validationFailure {
+                // Bad arguments: ArgumentParser's message and usage, exit 2 like any bad input.
+                FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
+                return 2
+            }
+            if code == .success || error is ExitCode || error is CleanExit {
+                exit(withError: error)
+            }
+            printError("Error: \(Sanitized("\(error)"))")
+            return 1
         }
     }
 }

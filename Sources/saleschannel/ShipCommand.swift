@@ -20,13 +20,17 @@ struct ShipCommand: AsyncParsableCommand {
     @Option(name: .customLong("ship-date"), help: "ISO 8601 date and time of shipping (default: now).") var shipDate: String?
     @Option(name: .customLong("item"), help: "ORDER-ITEM-ID=QTY; repeat for several items.") var items: [String] = []
     @Option(name: .customLong("shipping-method"), help: "Shipping method, for example Standard.") var shippingMethod: String?
+    @Flag(help: "Ship even though the buyer asked Amazon to cancel the order.") var force = false
 
     func validate() throws {
-        if carrier == "Other" && (carrierName ?? "").isEmpty {
+        if carrier.trimmingCharacters(in: .whitespaces).isEmpty {
+            throw ValidationError("--carrier is empty: give Amazon's carrier code (UPS, USPS, FedEx, DHL, …), or Other with --carrier-name")
+        }
+        if carrier.caseInsensitiveCompare("Other") == .orderedSame && (carrierName ?? "").trimmingCharacters(in: .whitespaces).isEmpty {
             throw ValidationError("--carrier Other needs --carrier-name")
         }
         if let shipDate, ISO8601DateFormatter().date(from: shipDate) == nil {
-            throw ValidationError("--ship-date \(shipDate) is not an ISO 8601 date and time, such as 2026-11-27T10:00:00Z")
+            throw ValidationError("--ship-date \(Sanitized(shipDate)) is not an ISO 8601 date and time, such as 2026-11-27T10:00:00Z")
         }
     }
 
@@ -42,9 +46,12 @@ struct ShipCommand: AsyncParsableCommand {
             requested.append(ShipmentItem(orderItemID: OrderItemID(parts[0]), quantity: quantity))
         }
         let settings = composition.settings
-        let (carrier, carrierName, tracking, method) = (carrier, carrierName, tracking, shippingMethod)
+        let (carrier, carrierName, tracking, method, force) = (carrier, carrierName, tracking, shippingMethod, force)
         let requestedItems = requested
-        let record = try await composition.store.update(AmazonOrderID(id)) { stored in
+        let sources = composition.sources
+        let record: OrderRecord
+        do {
+            record = try await composition.store.update(AmazonOrderID(id)) { stored in
             let sequence = stored.shipments.count + 1
             let shipItems = requestedItems.isEmpty
                 ? stored.order.lines.compactMap { line -> ShipmentItem? in
@@ -58,15 +65,17 @@ struct ShipCommand: AsyncParsableCommand {
                     packageReferenceID: String(sequence), carrierCode: carrier, carrierName: carrierName,
                     shippingMethod: method, trackingNumber: tracking, shipDate: date, items: shipItems)],
                 recordedAt: Date())
-            do {
-                return composition.shaped(try Workflow.record(shipment: shipment, on: stored, settings: settings, now: Date()))
-            } catch {
-                throw CommandFailure((error as? ShipmentRejection)?.description ?? "\(error)")
+            // The channel's own rules (Amazon's carrier codes), then the workflow's.
+            let source = sources.first { $0.id == stored.sourceID }
+            let prepared = try source?.prepare(shipment, for: stored.order) ?? shipment
+            return composition.shaped(try Workflow.record(shipment: prepared, on: stored, settings: settings, now: Date(), overridingCancellationRequest: force))
             }
+        } catch let rejection as ShipmentRejection {
+            throw CommandFailure(Sanitized(rejection.description).description, status: 2)
         }
-        guard let shipment = record.shipments.last else { return }
+        guard let shipment = record.shipments.last, let package = shipment.packages.first else { return }
         let count = shipment.quantities.values.reduce(0, +)
-        print("recorded shipment \(shipment.id): \(count) item(s), \(carrier) \(tracking); confirmation to Amazon queued")
+        print("recorded shipment \(shipment.id): \(count) item(s), \(Sanitized(package.carrierCode)) \(Sanitized(package.trackingNumber)); confirmation to Amazon queued")
         if record.isFullyShipped { print("every item has shipped: the commerce order will be set to Complete") }
     }
 }

@@ -93,7 +93,7 @@ struct CommandLineTests {
         try deployment.write(to: cli.directory.appendingPathComponent("lag.yaml"), atomically: true, encoding: .utf8)
         let check = try cli.run(["config", "check", "lag.yaml"], environment: ["LWA_CLIENT_SECRET": "s3cr3t-value", "LWA_REFRESH_TOKEN": "Atzr|r3fr3sh"])
         #expect(check.status == 2)
-        #expect(check.stderr.contains("lag.yaml: sources[0].beforeLagSeconds: `30` is not a number from 120.0 to 86400.0"), "\(check.stderr)")
+        #expect(check.stderr.contains("lag.yaml: sources[0].beforeLagSeconds: `30` is not a number from 120 to 86400"), "\(check.stderr)")
         #expect(!check.stderr.contains("s3cr3t-value") && !check.stderr.contains("r3fr3sh"))
     }
 
@@ -146,8 +146,12 @@ struct ExampleDeploymentTests {
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         let path = root.appendingPathComponent("Examples/deployments/\(file)").path
         let secrets = ["AMAZON_SELLER_ID", "LWA_CLIENT_ID", "LWA_CLIENT_SECRET", "LWA_REFRESH_TOKEN", "ERP_WEBHOOK_SECRET", "ALERTS_WEBHOOK_SECRET"]
-        let result = try CLI.inTemporaryFolder().run(
-            ["config", "check", path], environment: Dictionary(uniqueKeysWithValues: secrets.map { ($0, "example-\($0)") }))
+        let cli = try CLI.inTemporaryFolder()
+        // The examples keep their store in /var/lib/saleschannel; this machine may not have it.
+        var environment = Dictionary(uniqueKeysWithValues: secrets.map { ($0, "example-\($0)") })
+        environment["SALESCHANNEL_STORE_PATH"] = cli.directory.appendingPathComponent("example.sqlite").path
+        let result = try cli.run(["config", "check", path], environment: environment)
+        #expect(!FileManager.default.fileExists(atPath: environment["SALESCHANNEL_STORE_PATH"]!), "config check creates nothing")
         #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
     }
 }

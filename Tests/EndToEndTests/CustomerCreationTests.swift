@@ -70,11 +70,16 @@ struct ConcurrentStartTests {
             let cli = try CLI.inTemporaryFolder()
             try "store:\n  plugin: sqlite\n  path: new.sqlite\nsources:\n  - plugin: scripted\n    orders: 10\n"
                 .write(to: cli.directory.appendingPathComponent("deploy.yaml"), atomically: true, encoding: .utf8)
-            let running = try (0..<8).map { _ in try cli.start(["orders", "--config", "deploy.yaml"]) }
+            let running = try (0..<8).map { _ in try cli.start(["run", "--once", "--quiet", "--config", "deploy.yaml"]) }
             for process in running {
                 process.process.waitUntilExit()
                 #expect(process.process.terminationStatus == 0, "round \(round): \(process.stderr())")
             }
+            // Published whole: the file and no temporary leftovers beside it.
+            let left = try FileManager.default.contentsOfDirectory(atPath: cli.directory.path)
+            #expect(left.filter { $0.contains("creating") }.isEmpty, "\(left)")
+            let listed = try cli.run(["orders", "--config", "deploy.yaml"])
+            #expect(listed.status == 0, "\(listed.stderr)")
         }
     }
 }

@@ -18,8 +18,11 @@ public struct WebhookDelivery: Sendable {
     public var timeout: TimeInterval
     public let http: HTTPClient
 
-    /// The HTTP client webhook deliveries share unless given another.
-    public static let sharedHTTPClient = HTTPClient(eventLoopGroupProvider: .singleton)
+    /// The HTTP client webhook deliveries share unless given another. It never follows a
+    /// redirect: the signed body (a buyer's address among it) goes to the configured URL or
+    /// nowhere, and a 3xx answer is a refusal naming where it pointed.
+    public static let sharedHTTPClient = HTTPClient(
+        eventLoopGroupProvider: .singleton, configuration: HTTPClient.Configuration(redirectConfiguration: .disallow))
 
     public init(url: URL, signer: WebhookSigner, timeout: TimeInterval = 30, http: HTTPClient = WebhookDelivery.sharedHTTPClient) {
         self.url = url
@@ -52,7 +55,7 @@ public struct WebhookDelivery: Sendable {
             let buffer = try await response.body.collect(upTo: 64 * 1024)
             text = String(buffer: buffer)
         } catch {
-            throw WebhookDeliveryError(kind: .unavailable, status: nil, body: "", target: target, cause: "\(error)")
+            throw WebhookDeliveryError(kind: .unavailable, status: nil, body: "", target: target, cause: Self.describe(error))
         }
         let status = Int(response.status.code)
         switch status {
@@ -60,9 +63,35 @@ public struct WebhookDelivery: Sendable {
             return Answer(status: status, body: text)
         case 408, 429, 500..<600:
             throw WebhookDeliveryError(kind: .unavailable, status: status, body: String(text.prefix(1_000)), target: target, cause: nil)
+        case 300..<400:
+            // Not followed: the receiver must be configured where it is.
+            let location = response.headers.first(name: "Location").map { Self.withoutQuery($0) } ?? "(no Location)"
+            throw WebhookDeliveryError(kind: .refused, status: status, body: "redirects to \(location), which is not followed; configure that URL if it is the receiver",
+                                       target: target, cause: nil)
         default:
             throw WebhookDeliveryError(kind: .refused, status: status, body: String(text.prefix(1_000)), target: target, cause: nil)
         }
+    }
+}
+
+extension WebhookDelivery {
+    /// A URL as errors show it: no query (it may carry a token), no user info.
+    static func withoutQuery(_ text: String) -> String {
+        guard var components = URLComponents(string: text) else { return "(unreadable)" }
+        components.query = nil
+        components.user = nil
+        components.password = nil
+        return components.string ?? "(unreadable)"
+    }
+
+    /// A connection failure in a few words (NIO's descriptions of refused connections are long and nested).
+    static func describe(_ error: any Error) -> String {
+        let text = "\(error)"
+        if text.contains("connectTimeout") || text.contains("deadlineExceeded") { return "no answer in time" }
+        if text.contains("Connection refused") || text.contains("connectionRefused") { return "connection refused" }
+        if text.contains("remoteConnectionClosed") { return "the connection was closed before an answer" }
+        if let error = error as? HTTPClientError { return "\(error)" }
+        return text.count > 200 ? String(text.prefix(200)) + "…" : text
     }
 }
 

@@ -22,23 +22,63 @@ public struct ConfigSection {
     /// Parses a deployment file.
     /// - Throws: ``DeploymentError`` when the file cannot be read or is not a YAML mapping.
     public static func load(file: String, environment: [String: String]) throws(DeploymentError) -> ConfigSection {
-        let text: String
-        do { text = try String(contentsOfFile: file, encoding: .utf8) } catch {
-            throw DeploymentError(file: file, key: "", problem: "cannot read the file (\(error.localizedDescription))")
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: file, isDirectory: &isDirectory) else {
+            throw DeploymentError(file: file, key: "", problem: "no such file")
         }
+        guard !isDirectory.boolValue else { throw DeploymentError(file: file, key: "", problem: "is a folder, not a deployment file") }
+        let size = (try? FileManager.default.attributesOfItem(atPath: file)[.size] as? Int) ?? 0
+        guard size <= maximumSize else {
+            throw DeploymentError(file: file, key: "", problem: "is \(size) bytes; a deployment file may be at most \(maximumSize) bytes")
+        }
+        let data: Data
+        do { data = try Data(contentsOf: URL(fileURLWithPath: file)) } catch {
+            throw DeploymentError(file: file, key: "", problem: "cannot be read (\(Self.reason(error)))")
+        }
+        guard let text = String(data: data, encoding: .utf8) else { throw DeploymentError(file: file, key: "", problem: "is not UTF-8 text") }
         return try parse(text, file: file, environment: environment)
     }
+
+    /// The largest deployment file read (1 MiB): anything bigger is not a deployment file.
+    public static let maximumSize = 1 << 20
 
     /// Parses deployment text; `file` names it in errors.
     public static func parse(_ text: String, file: String, environment: [String: String]) throws(DeploymentError) -> ConfigSection {
         let node: Node?
-        do { node = try Yams.compose(yaml: text) } catch {
-            throw DeploymentError(file: file, key: "", problem: "not valid YAML: \(error)")
+        do { node = try Yams.compose(yaml: text) } catch let error as YamlError {
+            throw DeploymentError(file: file, key: "", problem: "not valid YAML: " + Self.describe(error))
+        } catch {
+            throw DeploymentError(file: file, key: "", problem: "not valid YAML")
         }
         if let node, node.mapping == nil {
             throw DeploymentError(file: file, key: "", problem: "the file must be a mapping of keys to values")
         }
         return ConfigSection(file: file, path: [], node: node, environment: environment, tracker: Tracker())
+    }
+
+    /// A YAML error as a line and column and what went wrong, never the file's contents (a
+    /// deployment file may hold a literal secret).
+    static func describe(_ error: YamlError) -> String {
+        switch error {
+        case .scanner(let context, let problem, let mark, _), .parser(let context, let problem, let mark, _):
+            return "line \(mark.line), column \(mark.column): \(problem)" + (context.map { " (\($0.text))" } ?? "")
+        case .composer(let context, let problem, let mark, _):
+            return "line \(mark.line), column \(mark.column): \(problem)" + (context.map { " (\($0.text))" } ?? "")
+        case .reader(let problem, let offset, _, _):
+            return "\(problem)" + (offset.map { " at byte \($0)" } ?? "")
+        case .duplicatedKeysInMapping(let duplicates, let context):
+            return "line \(context.mark.line): a key appears twice in one mapping: " + duplicates.sorted().joined(separator: ", ")
+        default:
+            return "the file cannot be parsed"
+        }
+    }
+
+    static func reason(_ error: any Error) -> String {
+        let nsError = error as NSError
+        if let underlying = nsError.userInfo[NSUnderlyingErrorKey] as? NSError, underlying.domain == NSPOSIXErrorDomain {
+            return String(cString: strerror(Int32(underlying.code)))
+        }
+        return nsError.localizedDescription
     }
 
     /// An empty configuration (every key at its default, environment overrides still apply).
@@ -92,7 +132,7 @@ public struct ConfigSection {
         tracker.asked(path: keyPath(), key: key)
         let child = node?.mapping?[key]
         if let child, child.mapping == nil, !(child.scalar?.string.isEmpty ?? false) {
-            throw DeploymentError(file: file, key: keyPath(key), problem: "must be a mapping of keys to values")
+            try report(DeploymentError(file: file, key: keyPath(key), problem: "must be a mapping of keys to values"))
         }
         return ConfigSection(file: file, path: path + [key], node: child?.mapping == nil ? nil : child, environment: environment, tracker: tracker)
     }
@@ -102,13 +142,15 @@ public struct ConfigSection {
         tracker.asked(path: keyPath(), key: key)
         guard let child = node?.mapping?[key] else { return [] }
         guard let sequence = child.sequence else {
-            throw DeploymentError(file: file, key: keyPath(key), problem: "must be a list")
+            try report(DeploymentError(file: file, key: keyPath(key), problem: "must be a list"))
+            return []
         }
         var sections: [ConfigSection] = []
         for (index, element) in sequence.enumerated() {
             let elementPath = path + [key, String(index)]
             guard element.mapping != nil else {
-                throw DeploymentError(file: file, key: ConfigSection(file: file, path: elementPath, node: nil, environment: [:], tracker: tracker).keyPath(), problem: "each element must be a mapping of keys to values")
+                try report(DeploymentError(file: file, key: ConfigSection(file: file, path: elementPath, node: nil, environment: [:], tracker: tracker).keyPath(), problem: "each element must be a mapping of keys to values"))
+                continue
             }
             sections.append(ConfigSection(file: file, path: elementPath, node: element, environment: environment, tracker: tracker))
         }
@@ -125,7 +167,8 @@ public struct ConfigSection {
     /// A string value that must be present.
     public func requiredString(_ key: String) throws(DeploymentError) -> String {
         guard let value = try string(key), !value.isEmpty else {
-            throw DeploymentError(file: file, key: keyPath(key), problem: "is required (or set \(environmentName(key)))")
+            try report(DeploymentError(file: file, key: keyPath(key), problem: "is required (or set \(environmentName(key)))"))
+            return ""
         }
         return value
     }
@@ -137,16 +180,47 @@ public struct ConfigSection {
 
     public func requiredSecret(_ key: String) throws(DeploymentError) -> Secret {
         guard let value = try secret(key), !value.value.isEmpty else {
-            throw DeploymentError(file: file, key: keyPath(key), problem: "is required: write `${VARIABLE}` and set that variable, or set \(environmentName(key))")
+            try report(DeploymentError(file: file, key: keyPath(key), problem: "is required: write `${VARIABLE}` and set that variable, or set \(environmentName(key))"))
+            return Secret("")
         }
         return value
+    }
+
+    /// A URL with one of `schemes`, a host, and (when given) a port from 1 to 65535; `nil` when
+    /// the key is absent.
+    public func url(_ key: String, schemes: [String] = ["http", "https"]) throws(DeploymentError) -> URL? {
+        guard let text = try string(key) else { return nil }
+        var components = URLComponents(string: text)
+        // Never repeat a password written into a URL.
+        let shown = components.map { shown in
+            var copy = shown
+            if copy.password != nil { copy.password = "…" }
+            return copy.string ?? text
+        } ?? text
+        let allowed = schemes.map { "\($0)://HOST[:PORT]/…" }
+        let kind = schemes == ["http", "https"] ? "an http(s)" : "a \(schemes.joined(separator: " or "))"
+        guard let parsed = components, let scheme = parsed.scheme?.lowercased(), schemes.contains(scheme) else {
+            try report(DeploymentError(file: file, key: label(key), problem: "`\(shown)` is not \(kind) URL", allowed: allowed))
+            return nil
+        }
+        guard let host = parsed.host, !host.isEmpty else {
+            try report(DeploymentError(file: file, key: label(key), problem: "`\(shown)` has no host", allowed: allowed))
+            return nil
+        }
+        if let port = parsed.port, !(1...65535).contains(port) {
+            try report(DeploymentError(file: file, key: label(key), problem: "`\(shown)` has port \(port); a port is from 1 to 65535"))
+            return nil
+        }
+        components?.scheme = scheme
+        return components?.url
     }
 
     /// A whole number within `range`.
     public func int(_ key: String, default defaultValue: Int, in range: ClosedRange<Int>) throws(DeploymentError) -> Int {
         guard let text = try string(key) else { return defaultValue }
         guard let value = Int(text), range.contains(value) else {
-            throw DeploymentError(file: file, key: keyPath(key), problem: "`\(text)` is not a whole number from \(range.lowerBound) to \(range.upperBound)")
+            try report(DeploymentError(file: file, key: label(key), problem: "`\(text)` is not a whole number from \(range.lowerBound) to \(range.upperBound)"))
+            return defaultValue
         }
         return value
     }
@@ -154,8 +228,9 @@ public struct ConfigSection {
     /// A number within `range`.
     public func double(_ key: String, default defaultValue: Double, in range: ClosedRange<Double>) throws(DeploymentError) -> Double {
         guard let text = try string(key) else { return defaultValue }
-        guard let value = Double(text), range.contains(value) else {
-            throw DeploymentError(file: file, key: keyPath(key), problem: "`\(text)` is not a number from \(range.lowerBound) to \(range.upperBound)")
+        guard let value = Double(text), value.isFinite, range.contains(value) else {
+            try report(DeploymentError(file: file, key: label(key), problem: "`\(text)` is not a number from \(Self.number(range.lowerBound)) to \(Self.number(range.upperBound))"))
+            return defaultValue
         }
         return value
     }
@@ -166,7 +241,9 @@ public struct ConfigSection {
         switch text.lowercased() {
         case "true", "yes", "on": return true
         case "false", "no", "off": return false
-        default: throw DeploymentError(file: file, key: keyPath(key), problem: "`\(text)` is not allowed", allowed: ["true", "false"])
+        default:
+            try report(DeploymentError(file: file, key: label(key), problem: "`\(text)` is not allowed", allowed: ["true", "false"]))
+            return defaultValue
         }
     }
 
@@ -176,7 +253,8 @@ public struct ConfigSection {
     ) throws(DeploymentError) -> Value where Value.RawValue == String {
         guard let text = try string(key) else { return defaultValue }
         guard let value = Value(rawValue: text) else {
-            throw DeploymentError(file: file, key: keyPath(key), problem: "`\(text)` is not allowed", allowed: Value.allCases.map(\.rawValue))
+            try report(DeploymentError(file: file, key: label(key), problem: "`\(text)` is not allowed", allowed: Value.allCases.map(\.rawValue)))
+            return defaultValue
         }
         return value
     }
@@ -185,7 +263,8 @@ public struct ConfigSection {
     public func oneOf(_ key: String, _ allowed: [String], default defaultValue: String) throws(DeploymentError) -> String {
         guard let text = try string(key) else { return defaultValue }
         guard allowed.contains(text) else {
-            throw DeploymentError(file: file, key: keyPath(key), problem: "`\(text)` is not allowed", allowed: allowed)
+            try report(DeploymentError(file: file, key: label(key), problem: "`\(text)` is not allowed", allowed: allowed))
+            return defaultValue
         }
         return text
     }
@@ -195,27 +274,36 @@ public struct ConfigSection {
         if let override = environment[environmentName(key)] { return override }
         guard let child = node?.mapping?[key] else { return nil }
         guard let scalar = child.scalar else {
-            throw DeploymentError(file: file, key: keyPath(key), problem: "must be a single value, not a list or mapping")
+            try report(DeploymentError(file: file, key: keyPath(key), problem: "must be a single value, not a list or mapping"))
+            return nil
         }
         let text = scalar.string
         if text.hasPrefix("${"), text.hasSuffix("}") {
             let name = String(text.dropFirst(2).dropLast())
             guard let value = environment[name] else {
-                throw DeploymentError(file: file, key: keyPath(key), problem: "refers to the environment variable \(name), which is not set")
+                try report(DeploymentError(file: file, key: keyPath(key), problem: "refers to the environment variable \(name), which is not set"))
+                return nil
             }
             return value
         }
         if secret && !text.isEmpty {
-            throw DeploymentError(file: file, key: keyPath(key), problem: "is a secret: write `${VARIABLE}` and set that variable instead of putting the value in the file")
+            try report(DeploymentError(file: file, key: keyPath(key), problem: "is a secret: write `${VARIABLE}` and set that variable instead of putting the value in the file"))
+            return nil
         }
         let isNull = scalar.style == .plain && ["", "~", "null", "Null", "NULL"].contains(text)
         return isNull ? nil : text
     }
 
+    /// A number as people write it (`120`, not `120.0`).
+    static func number(_ value: Double) -> String {
+        value == value.rounded() && abs(value) < 1e15 ? String(Int(value)) : String(value)
+    }
+
     // MARK: Unknown keys
 
-    /// Throws for the first key in the file that no reader asked for, naming the keys that are
-    /// allowed where it stands. Call after every plugin has read its section.
+    /// Reports every key in the file that no reader asked for, naming the keys that are allowed
+    /// where it stands (thrown for the first unless collecting). Call after every plugin has read
+    /// its section.
     public func checkNoUnknownKeys() throws(DeploymentError) {
         guard let node else { return }
         try check(node, path: [])
@@ -228,7 +316,8 @@ public struct ConfigSection {
             for (keyNode, value) in mapping {
                 let key = keyNode.string ?? ""
                 guard allowed.contains(key) else {
-                    throw DeploymentError(file: file, key: here.keyPath(key), problem: "unknown key", allowed: allowed.sorted())
+                    try report(DeploymentError(file: file, key: here.keyPath(key), problem: "unknown key", allowed: allowed.sorted()))
+                    continue
                 }
                 try check(value, path: path + [key])
             }
@@ -237,10 +326,50 @@ public struct ConfigSection {
         }
     }
 
-    /// Remembers which keys were asked for where, across every copy of a section.
+    /// Remembers which keys were asked for where, across every copy of a section, and (while
+    /// collecting) the problems found.
     final class Tracker: Sendable {
-        private let state = Mutex<[String: Set<String>]>([:])
-        func asked(path: String, key: String) { state.withLock { _ = $0[path, default: []].insert(key) } }
-        func keys(at path: String) -> Set<String> { state.withLock { $0[path] ?? [] } }
+        struct State {
+            var asked: [String: Set<String>] = [:]
+            var collecting = false
+            var problems: [DeploymentError] = []
+        }
+        private let state = Mutex(State())
+        func asked(path: String, key: String) { state.withLock { _ = $0.asked[path, default: []].insert(key) } }
+        func keys(at path: String) -> Set<String> { state.withLock { $0.asked[path] ?? [] } }
+        func startCollecting() { state.withLock { $0.collecting = true } }
+        /// Records the problem when collecting, the first one only for each key (a missing
+        /// variable is not also reported as a missing value). - Returns: whether collecting.
+        func record(_ problem: DeploymentError) -> Bool {
+            state.withLock { state in
+                guard state.collecting else { return false }
+                if !state.problems.contains(where: { $0.file == problem.file && $0.key == problem.key }) {
+                    state.problems.append(problem)
+                }
+                return true
+            }
+        }
+        var problems: [DeploymentError] { state.withLock { $0.problems } }
+    }
+
+    // MARK: Collecting problems
+
+    /// From now on, a problem found in a value is recorded and reading goes on with the value's
+    /// default, so that one pass finds every problem of a file (`config check`, and the check
+    /// every command makes before it touches anything). Applies to every section of the file.
+    public func startCollecting() { tracker.startCollecting() }
+
+    /// The problems recorded while collecting, in the order they were found.
+    public var problems: [DeploymentError] { tracker.problems }
+
+    /// Reports a problem: thrown at once, or recorded while collecting.
+    public func report(_ problem: DeploymentError) throws(DeploymentError) {
+        guard tracker.record(problem) else { throw problem }
+    }
+
+    /// The key as errors name it: its path, and the environment variable when one set the value.
+    func label(_ key: String) -> String {
+        let name = environmentName(key)
+        return environment[name] != nil ? "\(keyPath(key)) (from \(name))" : keyPath(key)
     }
 }

@@ -22,3 +22,10 @@ public struct DeploymentError: Error, Hashable, Sendable, CustomStringConvertibl
         return text
     }
 }
+
+/// Every problem of a deployment file, found in one pass (`config check` prints each on its own line).
+public struct DeploymentErrors: Error, Hashable, Sendable, CustomStringConvertible {
+    public var errors: [DeploymentError]
+    public init(_ errors: [DeploymentError]) { self.errors = errors }
+    public var description: String { errors.map(\.description).joined(separator: "\n") }
+}

@@ -114,6 +114,13 @@ public struct StoreError: Error, Hashable, Sendable, CustomStringConvertible {
         case jobNotFound = "job-not-found"
         case corrupt
         case schemaTooNew = "schema-too-new"
+        case schemaTooOld = "schema-too-old"
+        /// No store at the configured place yet.
+        case missing
+        /// The file at the store's place is not a SalesChannel store.
+        case foreign
+        /// The store's place cannot be written (permissions, a missing folder, a full disk).
+        case unavailable
     }
 
     public var description: String { message }

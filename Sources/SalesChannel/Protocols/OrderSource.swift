@@ -24,6 +24,15 @@ public protocol OrderSource: Sendable {
     /// Confirms a merchant's shipment to the channel (Amazon's `confirmShipment`).
     /// Throw a ``PermanentFailure`` when the channel refuses the shipment for good.
     func confirmShipment(_ shipment: Shipment, of order: ChannelOrder) async throws
+
+    /// Checks a shipment against the channel's own rules before it is recorded, and puts it in
+    /// the channel's spelling (Amazon's carrier codes). The default accepts it as it is.
+    /// - Throws: ``ShipmentRejection`` saying what the channel would refuse.
+    func prepare(_ shipment: Shipment, for order: ChannelOrder) throws(ShipmentRejection) -> Shipment
+}
+
+extension OrderSource {
+    public func prepare(_ shipment: Shipment, for order: ChannelOrder) throws(ShipmentRejection) -> Shipment { shipment }
 }
 
 /// An opaque position in a source's stream of changes; only the source interprets it.

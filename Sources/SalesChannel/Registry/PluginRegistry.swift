@@ -46,20 +46,34 @@ public struct PluginRegistry: Sendable {
             .sorted { ($0.kind.rawValue, $0.name) < ($1.kind.rawValue, $1.name) }
     }
 
-    /// Builds every plugin a deployment names, with its settings, or throws for the first problem.
+    /// Builds every plugin a deployment names, with its settings.
+    /// - Throws: ``DeploymentErrors`` with every problem of the file when `root` is collecting
+    ///   (``ConfigSection/startCollecting()``), else the first ``DeploymentError``.
     public func composition(from root: ConfigSection, context: PluginContext) throws -> Composition {
+        /// Runs one independent part: a problem in it is reported (recorded while collecting) and
+        /// the rest of the file is still read.
+        func attempt<T>(_ body: () throws -> T) throws -> T? {
+            do { return try body() } catch let error as DeploymentError {
+                try root.report(error)
+                return nil
+            } catch let errors as DeploymentErrors {
+                for error in errors.errors { try root.report(error) }
+                return nil
+            }
+        }
         let storeSection = try root.section("store")
-        let store = try build(storeSection, from: stores, kind: .store, default: "sqlite", context: context)
+        let store = try attempt { try build(storeSection, from: stores, kind: .store, default: "sqlite", context: context) }
 
         let sourceSections = try root.list("sources")
-        guard !sourceSections.isEmpty else {
-            throw DeploymentError(file: root.file, key: "sources", problem: "at least one source is required", allowed: sources.keys.sorted())
+        if sourceSections.isEmpty {
+            try root.report(DeploymentError(file: root.file, key: "sources", problem: "at least one source is required", allowed: sources.keys.sorted()))
         }
         var builtSources: [any OrderSource] = []
         for section in sourceSections {
-            let source = try build(section, from: sources, kind: .source, default: nil, context: context)
+            guard let source = try attempt({ try build(section, from: sources, kind: .source, default: nil, context: context) }) else { continue }
             if builtSources.contains(where: { $0.id == source.id }) {
-                throw DeploymentError(file: root.file, key: section.keyPath(), problem: "a second source with id `\(source.id)`; each source needs its own checkpoint (give it a distinct `id`)")
+                try root.report(DeploymentError(file: root.file, key: section.keyPath(), problem: "a second source with id `\(source.id)`; each source needs its own checkpoint (give it a distinct `id`)"))
+                continue
             }
             builtSources.append(source)
         }
@@ -68,26 +82,31 @@ public struct PluginRegistry: Sendable {
         let policySection = try root.section("customerPolicy")
         let creation = try settingsSection.oneOf("customerCreation", ["guest", "build-new-customer-account"], default: "guest")
         if settingsSection.contains("customerCreation") && root.contains("customerPolicy") {
-            throw DeploymentError(file: root.file, key: "orderSettings.customerCreation", problem: "set either orderSettings.customerCreation or customerPolicy, not both")
+            try root.report(DeploymentError(file: root.file, key: "orderSettings.customerCreation", problem: "set either orderSettings.customerCreation or customerPolicy, not both"))
         }
-        let policy = try build(policySection, from: policies, kind: .customerPolicy,
-                               default: creation == "guest" ? "guest" : "create-customer", context: context)
+        let policy = try attempt {
+            try build(policySection, from: policies, kind: .customerPolicy, default: creation == "guest" ? "guest" : "create-customer", context: context)
+        }
 
         var builtSinks: [String: any ShipmentSink] = [:]
+        var sinkNames: Set<String> = []
         for section in try root.list("sinks") {
             let pluginName = try section.requiredString("plugin")
             let name = try section.string("name") ?? pluginName
-            guard builtSinks[name] == nil else {
-                throw DeploymentError(file: root.file, key: section.keyPath("name"), problem: "a second sink named `\(name)`; give each sink a distinct `name`")
+            guard sinkNames.insert(name).inserted else {
+                try root.report(DeploymentError(file: root.file, key: section.keyPath("name"), problem: "a second sink named `\(name)`; give each sink a distinct `name`"))
+                continue
             }
-            builtSinks[name] = try build(section, from: sinks, kind: .sink, default: nil, context: context)
+            if let sink = try attempt({ try build(section, from: sinks, kind: .sink, default: nil, context: context) }) { builtSinks[name] = sink }
         }
         var builtNotifiers: [any Notifier] = []
         for section in try root.list("notifiers") {
-            builtNotifiers.append(try build(section, from: notifiers, kind: .notifier, default: nil, context: context))
+            if let notifier = try attempt({ try build(section, from: notifiers, kind: .notifier, default: nil, context: context) }) {
+                builtNotifiers.append(notifier)
+            }
         }
 
-        let settings = try OrderSettings(section: settingsSection, sinkNames: builtSinks.keys.sorted())
+        let settings = try attempt { try OrderSettings(section: settingsSection, sinkNames: sinkNames.sorted()) }
         let runner = try root.section("runner")
         let retry = RetryPolicy(
             maxAttempts: try runner.int("maxAttempts", default: 8, in: 1...100),
@@ -101,9 +120,19 @@ public struct PluginRegistry: Sendable {
             lease: try runner.double("leaseSeconds", default: 30, in: 0.5...86400))
 
         try root.checkNoUnknownKeys()
+        let problems = root.problems
+        guard problems.isEmpty, let store, let policy, let settings else {
+            throw DeploymentErrors(problems)
+        }
         return Composition(
             store: store.store, backend: store.backend, sources: builtSources, customerPolicy: policy,
             sinks: builtSinks, notifiers: builtNotifiers, settings: settings, retry: retry, tuning: tuning)
+    }
+
+    /// Builds the store alone (for commands that only read it); nothing else of the file is
+    /// built, so no secret is needed.
+    public func store(from root: ConfigSection, context: PluginContext) throws -> StorePlugin {
+        try build(try root.section("store"), from: stores, kind: .store, default: "sqlite", context: context)
     }
 
     private func build<Plugin>(

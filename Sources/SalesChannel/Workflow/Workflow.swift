@@ -225,9 +225,15 @@ public enum Workflow {
     /// through the outbox, the commerce order's shipped quantities are updated, and when every
     /// item has shipped the commerce order becomes `Complete`.
     ///
+    /// The shipment is checked as Amazon would check it, and more: a tracking number of
+    /// printable characters only (at most ``maximumTextLength``), a carrier name with `Other`, a
+    /// ship date neither before the purchase nor more than ``shipDateSkew`` in the future, no
+    /// shipment identical to one already recorded (same items, carrier and tracking), and, when
+    /// the buyer asked Amazon to cancel, only with `overridingCancellationRequest`.
+    ///
     /// - Throws: ``ShipmentRejection`` when the order cannot take this shipment.
     public static func record(
-        shipment: Shipment, on stored: OrderRecord, settings: OrderSettings, now: Date
+        shipment: Shipment, on stored: OrderRecord, settings: OrderSettings, now: Date, overridingCancellationRequest: Bool = false
     ) throws(ShipmentRejection) -> WorkflowDecision {
         let order = stored.order
         guard order.fulfillmentChannel == .merchant else {
@@ -255,12 +261,37 @@ public enum Workflow {
             }
         }
         for package in shipment.packages {
-            guard !package.trackingNumber.isEmpty else {
-                throw ShipmentRejection(order: order.amazonOrderID, reason: "package \(package.packageReferenceID) has no tracking number")
+            func refuse(_ reason: String) -> ShipmentRejection { ShipmentRejection(order: order.amazonOrderID, reason: reason) }
+            guard !package.trackingNumber.isEmpty, package.trackingNumber == package.trackingNumber.trimmingCharacters(in: .whitespacesAndNewlines) else {
+                throw refuse("a tracking number is required, without spaces around it")
             }
-            guard !package.carrierCode.isEmpty, package.carrierCode != "Other" || !(package.carrierName ?? "").isEmpty else {
-                throw ShipmentRejection(order: order.amazonOrderID, reason: "carrier code `Other` needs a carrier name")
+            if let problem = textProblem(package.trackingNumber, "the tracking number") { throw refuse(problem) }
+            guard !package.carrierCode.isEmpty else { throw refuse("a carrier code is required (UPS, USPS, FedEx, DHL, …, or Other with a carrier name)") }
+            if let problem = textProblem(package.carrierCode, "the carrier code") { throw refuse(problem) }
+            guard package.carrierCode != "Other" || !(package.carrierName?.trimmingCharacters(in: .whitespaces) ?? "").isEmpty else {
+                throw refuse("carrier code `Other` needs a carrier name")
             }
+            for (text, what) in [(package.carrierName, "the carrier name"), (package.shippingMethod, "the shipping method")] {
+                if let text, let problem = textProblem(text, what) { throw refuse(problem) }
+            }
+            guard package.shipDate >= order.purchaseDate.addingTimeInterval(-60) else {
+                throw refuse("the ship date \(package.shipDate.formatted(Date.ISO8601FormatStyle())) is before the order was placed (\(order.purchaseDate.formatted(Date.ISO8601FormatStyle())))")
+            }
+            guard package.shipDate <= now.addingTimeInterval(shipDateSkew) else {
+                throw refuse("the ship date \(package.shipDate.formatted(Date.ISO8601FormatStyle())) is in the future")
+            }
+        }
+        // The same shipment twice (a command run again) would be confirmed to Amazon twice.
+        let signature = { (shipment: Shipment) in
+            shipment.packages.map { "\($0.carrierCode.lowercased())|\($0.trackingNumber)|\($0.items.sorted { $0.orderItemID.rawValue < $1.orderItemID.rawValue }.map { "\($0.orderItemID)=\($0.quantity)" })" }.sorted()
+        }
+        if let twin = stored.shipments.first(where: { $0.amazonConfirmation != .failed && signature($0) == signature(shipment) }) {
+            throw ShipmentRejection(order: order.amazonOrderID, reason: "the same shipment (items, carrier and tracking) is already recorded as \(twin.id)")
+        }
+        if stored.buyerCancellationFlagged, !overridingCancellationRequest {
+            throw ShipmentRejection(
+                order: order.amazonOrderID,
+                reason: "the buyer asked Amazon to cancel this order; cancel it, or ship it anyway with --force")
         }
         var record = stored
         var shipment = shipment
@@ -272,6 +303,20 @@ public enum Workflow {
         var events = [event(record, .shipmentRecorded, "shipment \(shipment.id) recorded: \(shipment.packages.count) package(s), \(shipment.quantities.values.reduce(0, +)) item(s)", now)]
         advance(&record, settings: settings, now: now, effects: &effects, events: &events)
         return WorkflowDecision(record: record, effects: effects, events: events)
+    }
+
+    /// How far a ship date may lie in the future (clocks differ a little).
+    public static let shipDateSkew: TimeInterval = 600
+    /// The longest tracking number, carrier name or shipping method taken.
+    public static let maximumTextLength = 64
+
+    /// Why a piece of shipment text cannot be sent: control characters, or too long.
+    static func textProblem(_ text: String, _ what: String) -> String? {
+        if text.unicodeScalars.contains(where: { $0.properties.generalCategory == .control || $0.properties.generalCategory == .format }) {
+            return "\(what) holds control characters (a newline, an escape sequence)"
+        }
+        if text.count > maximumTextLength { return "\(what) is \(text.count) characters long; at most \(maximumTextLength) are taken" }
+        return nil
     }
 
     // MARK: Effect outcomes
