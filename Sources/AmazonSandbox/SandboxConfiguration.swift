@@ -14,6 +14,10 @@ public struct SandboxConfiguration: Sendable {
     public var timeScale: Double = 1
     /// Share of orders that already exist at start (the rest arrive over `arrivalWindow`).
     public var existingShare: Double = 0.6
+    /// How many of the existing orders were placed in the last minutes and still wait for payment
+    /// verification (Pending) for 25 to 40 minutes after the start, so a newcomer sees Pending
+    /// orders (hidden from the Orders page) at once.
+    public var pendingAtStart: Int = 0
     /// Virtual seconds over which the remaining orders arrive.
     public var arrivalWindow: TimeInterval = 4 * 3600
     /// Enforce Amazon's per-operation token buckets.

@@ -138,10 +138,13 @@ enum Scenario {
             var random = SeededGenerator(seed: configuration.seed &* 2_654_435_761 &+ UInt64(index))
             // One order in 250, always merchant-fulfilled, has its grand total a cent off for a while.
             let misreported = index % 250 == 249
-            let isAFN = random.below(100) < 35 && !misreported
+            let recentlyPlaced = index < existing && existing - index <= min(configuration.pendingAtStart, existing)
+            let isAFN = random.below(100) < 35 && !misreported && !recentlyPlaced
             // Existing orders were placed over the last three days; the rest arrive over the window.
             let created: Date
-            if index < existing {
+            if recentlyPlaced {
+                created = start.addingTimeInterval(-Double(existing - index) * 180)
+            } else if index < existing {
                 created = start.addingTimeInterval(-Double(existing - index) * (3 * 86400 / Double(max(existing, 1))))
             } else {
                 let position = Double(index - existing + 1) / Double(max(configuration.orders - existing, 1))
@@ -196,8 +199,13 @@ enum Scenario {
                                                                taxRegistrationNumber: "91-\(String(format: "%07d", 1_000_000 + index))")]) : nil,
                 orderItems: items)
             var timeline: [(Date, FulfillmentStatus)] = [(created, .pending)]
-            let verified = at(Double(300 + random.below(1500)))
-            let fate = random.below(100)
+            var verified = at(Double(300 + random.below(1500)))
+            var fate = random.below(100)
+            if recentlyPlaced {
+                // Still Pending for 25 to 40 minutes after the start, then verified.
+                verified = start.addingTimeInterval(Double(1500 + random.below(900)))
+                fate = max(fate, 18)
+            }
             var buyerCancelAt: Date?
             if fate < 4 {
                 timeline.append((at(Double(1800 + random.below(3600))), .cancelled))  // payment never verified

@@ -249,9 +249,14 @@ actor SandboxState {
             return invalid("packageReferenceId \(detail.packageReferenceId) was already used for this order")
         }
         guard !detail.carrierCode.isEmpty else { return invalid("carrierCode is required") }
+        // "must exactly match the Seller Central carrier list" (spapi-notes §4): no case folding here.
+        guard CarrierCode.known.contains(detail.carrierCode) else {
+            return invalid("carrierCode \(detail.carrierCode) is not one of Amazon's carrier codes; use Other with a carrierName")
+        }
         guard detail.carrierCode != "Other" || !(detail.carrierName ?? "").isEmpty else { return invalid("carrierName is required when carrierCode is Other") }
         guard !detail.trackingNumber.isEmpty else { return invalid("trackingNumber is required") }
-        guard SPAPIJSON.parseDate(detail.shipDate) != nil else { return invalid("shipDate must be an ISO 8601 date-time") }
+        guard let shipDate = SPAPIJSON.parseDate(detail.shipDate) else { return invalid("shipDate must be an ISO 8601 date-time") }
+        guard shipDate >= order.createdTime else { return invalid("shipDate \(detail.shipDate) is before the order was placed") }
         guard !detail.orderItems.isEmpty else { return invalid("orderItems is required") }
         // "The COD collection method (only supported in the JP marketplace)", `enum: ["DirectPayment"]`.
         if let method = request.codCollectionMethod {

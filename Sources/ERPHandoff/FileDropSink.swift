@@ -15,6 +15,27 @@ public struct FileDropSink: ShipmentSink {
         self.directory = directory
         self.schemaVersion = schemaVersion
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        Self.removeLeftovers(in: directory)
+    }
+
+    /// The prefix of the files being written; ERPs ignore files whose names start with a dot.
+    static let temporaryPrefix = ".saleschannel-"
+
+    /// This process's temporary names: `.saleschannel-<host>-<pid>-<uuid>.tmp`.
+    static let temporaryOwner = String(ProcessInfo.processInfo.hostName.map { $0.isLetter || $0.isNumber ? $0 : "_" }) + "-\(getpid())"
+
+    /// Removes the temporary files a process killed mid-write left behind (their writer, on this
+    /// host, no longer runs). Files of live writers, and of other hosts sharing the folder, stay.
+    static func removeLeftovers(in directory: URL) {
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory.path) else { return }
+        let host = String(temporaryOwner.prefix { $0 != "-" })
+        for name in names where name.hasPrefix(temporaryPrefix) && name.hasSuffix(".tmp") {
+            let parts = name.dropFirst(temporaryPrefix.count).split(separator: "-", maxSplits: 2)
+            guard parts.count == 3, String(parts[0]) == host, let pid = pid_t(parts[1]) else { continue }
+            if pid != getpid(), kill(pid, 0) != 0, errno == ESRCH {
+                unlink(directory.appendingPathComponent(name).path)
+            }
+        }
     }
 
     /// A sink that has not created its folder (for validating a deployment).
@@ -39,18 +60,36 @@ public struct FileDropSink: ShipmentSink {
 
     private func write(_ envelope: HandoffEnvelope, key: String) throws -> String {
         let target = fileURL(forKey: key)
-        let temporary = directory.appendingPathComponent(".\(UUID().uuidString).tmp")
+        let temporary = directory.appendingPathComponent("\(Self.temporaryPrefix)\(Self.temporaryOwner)-\(UUID().uuidString).tmp")
         let data = try envelope.json(pretty: true)
-        guard FileManager.default.createFile(atPath: temporary.path, contents: data) else {
-            throw FileDropError("cannot write into \(directory.path)")
+        // Written, flushed to disk, then renamed into place: an ERP sees the whole file or none.
+        let descriptor = open(temporary.path, O_WRONLY | O_CREAT | O_EXCL, 0o644)
+        guard descriptor >= 0 else {
+            throw FileDropError("cannot write into \(directory.path): \(String(cString: strerror(errno)))")
         }
-        let handle = try FileHandle(forWritingTo: temporary)
-        try handle.synchronize()
-        try handle.close()
+        let written = data.withUnsafeBytes { bytes -> Bool in
+            var offset = 0
+            while offset < bytes.count {
+                let count = Foundation.write(descriptor, bytes.baseAddress! + offset, bytes.count - offset)
+                if count < 0 { if errno == EINTR { continue }; return false }
+                offset += count
+            }
+            return fsync(descriptor) == 0
+        }
+        let failure = errno
+        close(descriptor)
+        guard written else {
+            unlink(temporary.path)
+            throw FileDropError("cannot write \(temporary.lastPathComponent) into \(directory.path): \(String(cString: strerror(failure)))")
+        }
         guard rename(temporary.path, target.path) == 0 else {
-            try? FileManager.default.removeItem(at: temporary)
-            throw FileDropError("cannot move the handoff file into place at \(target.path) (errno \(errno))")
+            let failure = errno
+            unlink(temporary.path)
+            throw FileDropError("cannot move the handoff file into place at \(target.path): \(String(cString: strerror(failure)))")
         }
+        // The rename itself survives a power cut once the folder is flushed too.
+        let folder = open(directory.path, O_RDONLY)
+        if folder >= 0 { _ = fsync(folder); close(folder) }
         return target.lastPathComponent
     }
 

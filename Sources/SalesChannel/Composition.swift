@@ -105,7 +105,7 @@ public struct Composition: Sendable {
     /// (waiting for retries that are scheduled). Dead-lettered jobs stay for `jobs retry`.
     /// - Throws: ``SourcesStopped`` after all that, when a source had to stop (see
     ///   ``SourceStoppingError``); the other sources and the effects ran regardless.
-    public func runOnce(logger: Logger) async throws {
+    public func runOnce(logger: Logger, waiting: @escaping @Sendable (DrainWait) -> Void = { _ in }) async throws {
         var stops: [(sourceID: String, message: String)] = []
         for source in sources {
             do {
@@ -115,7 +115,7 @@ public struct Composition: Sendable {
                 stops.append((source.id, error.operatorMessage))
             }
         }
-        try await EffectRunner(composition: self, logger: logger).drain()
+        try await EffectRunner(composition: self, logger: logger).drain(waiting: waiting)
         if !stops.isEmpty { throw SourcesStopped(stops: stops) }
     }
 }

@@ -205,6 +205,7 @@ public final class InMemoryChannelStore: ChannelStore {
             stats.canceledOrders = state.records.values.filter { $0.order.status == .canceled }.count
             stats.jobsPending = state.jobs.filter { $0.status == .pending || $0.status == .running }.count
             stats.jobsDead = state.jobs.filter { $0.status == .dead }.count
+            stats.jobsRunning = state.jobs.filter { $0.status == .running }.count
             stats.quarantined = state.quarantine.count
             return stats
         }

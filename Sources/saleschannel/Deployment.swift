@@ -81,6 +81,7 @@ struct DeploymentOptions: ParsableArguments {
         configuration.seed = UInt64(try section.int("seed", default: 1, in: 0...Int(Int32.max)))
         configuration.timeScale = try section.double("timeScale", default: 60, in: 0.001...1_000_000)
         configuration.rateLimits = try section.bool("rateLimits", default: true)
+        configuration.pendingAtStart = try section.int("pendingAtStart", default: 3, in: 0...1_000)
         do { configuration.faults = try FaultSpec(parsing: try section.string("faults") ?? "") } catch let error as SandboxError {
             throw DeploymentError(file: section.file, key: section.keyPath("faults"), problem: error.description)
         }

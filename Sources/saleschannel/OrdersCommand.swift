@@ -175,6 +175,19 @@ struct OrderView: Encodable {
         var items: [String: Int]
         var amazonConfirmation: String
         var error: String?
+
+        func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(shipmentId, forKey: .shipmentId)
+            try c.encode(carrier, forKey: .carrier)
+            try c.encode(carrierName, forKey: .carrierName)
+            try c.encode(trackingNumber, forKey: .trackingNumber)
+            try c.encode(shipDate, forKey: .shipDate)
+            try c.encode(items, forKey: .items)
+            try c.encode(amazonConfirmation, forKey: .amazonConfirmation)
+            try c.encode(error, forKey: .error)
+        }
+        enum CodingKeys: String, CodingKey { case shipmentId, carrier, carrierName, trackingNumber, shipDate, items, amazonConfirmation, error }
     }
 
     enum CodingKeys: String, CodingKey {

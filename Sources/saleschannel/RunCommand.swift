@@ -44,16 +44,23 @@ struct RunCommand: AsyncParsableCommand {
         var stopped: SourcesStopped?
         if once {
             do {
-                try await composition.runOnce(logger: logger)
+                try await composition.runOnce(logger: logger, waiting: Self.tell)
             } catch let error as SourcesStopped {
                 stopped = error
             }
         } else {
             var services: [any Service] = composition.services(logger: logger)
             if !quiet { services.append(ProgressLine(composition: composition, started: started)) }
+            // Signals are ours, not the group's: the first stops gracefully and says what it
+            // waits for, a second stops at once.
             let group = ServiceGroup(
-                configuration: .init(services: services.map { .init(service: $0) }, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
-            try await group.run()
+                configuration: .init(services: services.map { .init(service: $0) }, gracefulShutdownSignals: [], logger: logger))
+            try await withThrowingTaskGroup(of: Void.self) { tasks in
+                tasks.addTask { try await group.run() }
+                tasks.addTask { await Stopping(composition: composition, group: group).watch() }
+                try await tasks.next()
+                tasks.cancelAll()
+            }
             if !quiet { FileHandle.standardError.write(Data("\n".utf8)) }
         }
         let stats = try await composition.store.statistics()
@@ -65,10 +72,59 @@ struct RunCommand: AsyncParsableCommand {
             var left: [String] = []
             if let stopped { left.append(stopped.description) }
             if stats.jobsDead > 0 { left.append("\(stats.jobsDead) dead-lettered job(s): `saleschannel jobs --failed` lists them") }
-            let errors = composition.statistics.snapshot.errors
-            if errors > 0 { left.append("\(errors) error(s) during the run (see the log)") }
+            // Failures that a retry got past are not left for anyone; quarantined orders are.
+            let quarantined = composition.statistics.snapshot.quarantined
+            if quarantined > 0 { left.append("\(quarantined) order(s) quarantined: Amazon sent them in a shape that could not be read (see the log)") }
             if !left.isEmpty { throw CommandFailure("run --once finished with problems:\n" + left.joined(separator: "\n"), status: 3) }
         }
+    }
+}
+
+extension RunCommand {
+    /// Says why `run --once` sits idle, once per wait of a second or more.
+    @Sendable static func tell(_ wait: DrainWait) {
+        let seconds = Int(wait.until.timeIntervalSinceNow.rounded(.up))
+        let time = wait.until.formatted(.iso8601.time(includingFractionalSeconds: false))
+        let reason = wait.jobsHeldByLease > 0
+            ? "\(wait.jobsHeldByLease) job(s) are leased by another process, or by one that stopped without finishing them; they are taken over when the lease expires"
+            : "the next retry is due then"
+        printError("run --once: waiting \(seconds) s (until \(time) UTC): \(reason); Ctrl-C stops, and a later run goes on")
+    }
+}
+
+/// The signals of `saleschannel run`: the first SIGINT or SIGTERM starts a graceful stop and
+/// says what it waits for (pages being committed, effects being run) until it is done; a second
+/// stops at once (what was under way runs again on the next start, nothing is lost).
+struct Stopping {
+    let composition: Composition
+    let group: ServiceGroup
+
+    func watch() async {
+        let signals = await UnixSignalsSequence(trapping: .sigint, .sigterm)
+        var iterator = signals.makeAsyncIterator()
+        guard await iterator.next() != nil else { return }
+        await group.triggerGracefulShutdown()
+        let reporter = Task {
+            var last = ""
+            while !Task.isCancelled {
+                let line = Self.line(composition.statistics.snapshot.inFlight)
+                if line != last { printError((isatty(STDERR_FILENO) == 1 ? "\n" : "") + line); last = line }
+                try? await Task.sleep(for: .milliseconds(500))
+            }
+        }
+        defer { reporter.cancel() }
+        guard let second = await iterator.next() else { return }
+        printError("stopping at once (second \(second)): what was under way runs again on the next start")
+        // `_exit`: no atexit work (a shared event loop winding down) delays the stop.
+        _exit(128 + second.rawValue)
+    }
+
+    static func line(_ inFlight: [String: Int]) -> String {
+        guard !inFlight.isEmpty else { return "stopping: nothing under way; closing the store" }
+        let what = inFlight.sorted { $0.key < $1.key }.map { kind, count in
+            kind.hasPrefix("sync ") ? "the page of \(kind.dropFirst(5)) being fetched and committed" : "\(count) \(kind) job(s)"
+        }
+        return "stopping: waiting for " + what.joined(separator: ", ") + " (Ctrl-C again stops at once)"
     }
 }
 

@@ -56,6 +56,45 @@ struct SellingPartnerClientTests {
         }
     }
 
+    /// The sandbox confirms a shipment only as Amazon would: the carrier code spelt exactly as in
+    /// Amazon's list, `Other` with a name, a ship date not before the order was placed.
+    @Test func confirmShipmentRefusesWhatAmazonRefuses() async throws {
+        let configuration = Harness.configuration { $0.orders = 60; $0.existingShare = 1 }
+        try await Harness.withHTTP { http in
+            try await AmazonSandbox.withRunning(configuration) { endpoint in
+                let client = Harness.client(endpoint, configuration, http: http)
+                let truth = try await Harness.truth(endpoint, http: http)
+                let unshipped = try #require(truth.first { $0["status"] as? String == "UNSHIPPED" && $0["fulfillmentChannel"] as? String == "MFN" })
+                let id = try #require(unshipped["orderId"] as? String)
+                let order = try #require(try await client.getOrder(id, includedData: []))
+                let item = try #require(order.orderItems.first)
+                let placed = order.createdTime
+                func request(carrier: String, name: String? = nil, shipped: Date) -> ConfirmShipmentRequest {
+                    ConfirmShipmentRequest(
+                        marketplaceId: order.salesChannel.marketplaceId ?? "ATVPDKIKX0DER",
+                        packageDetail: .init(packageReferenceId: "1", carrierCode: carrier, carrierName: name, shippingMethod: nil,
+                                             trackingNumber: "1Z999AA10123456784", shipDate: SPAPIJSON.formatDate(shipped),
+                                             shipFromSupplySourceId: nil, orderItems: [.init(orderItemId: item.orderItemId, quantity: 1)]))
+                }
+                let refused: [(ConfirmShipmentRequest, String)] = [
+                    (request(carrier: "fedex", shipped: placed), "carrierCode fedex is not one of Amazon's carrier codes"),
+                    (request(carrier: "Acme Couriers", shipped: placed), "carrierCode Acme Couriers is not one of Amazon's carrier codes"),
+                    (request(carrier: "Other", shipped: placed), "carrierName is required when carrierCode is Other"),
+                    (request(carrier: "FedEx", shipped: placed.addingTimeInterval(-3600)), "is before the order was placed"),
+                ]
+                for (body, message) in refused {
+                    do {
+                        try await client.confirmShipment(orderID: id, body)
+                        Issue.record("accepted: \(body.packageDetail.carrierCode) shipped \(body.packageDetail.shipDate)")
+                    } catch let error as SellingPartnerError {
+                        #expect(error.status == 400 && error.errors.contains { ($0.message ?? "").contains(message) }, "\(error.errors)")
+                    }
+                }
+                try await client.confirmShipment(orderID: id, request(carrier: "Other", name: "Acme Couriers", shipped: placed.addingTimeInterval(60)))
+            }
+        }
+    }
+
     @Test func aFullPaginationWalkOf1000OrdersHasTheRightTotals() async throws {
         let configuration = Harness.configuration { $0.orders = 1000; $0.existingShare = 1 }
         try await Harness.withHTTP { http in

@@ -46,6 +46,22 @@ struct CommandLineTests {
         let events = try #require(detail["events"] as? [[String: Any]]).compactMap { $0["kind"] as? String }
         #expect(events.contains("shipment-confirmed") && events.contains("commerce-order-completed"))
 
+        // Every key docs/orders-json.md documents is written for every order, nulls included,
+        // and no key it does not document.
+        let documented = try OrdersJSONDocumentation.load()
+        var seen: Set<String> = []
+        for element in try #require(try cli.json(["orders", "--all", "--json"]) as? [[String: Any]]) {
+            #expect(Set(element.keys) == documented.fields, "undocumented or missing: \(Set(element.keys).symmetricDifference(documented.fields))")
+            for (field, keys) in documented.objects {
+                let values: [[String: Any]] = (element[field] as? [[String: Any]]) ?? [element[field] as? [String: Any]].compactMap { $0 }
+                for value in values {
+                    seen.insert(field)
+                    #expect(Set(value.keys) == keys, "\(field): \(Set(value.keys).symmetricDifference(keys))")
+                }
+            }
+        }
+        #expect(seen.isSuperset(of: ["items", "shipments", "customer", "handoff", "totals", "shipBy"]), "\(seen)")
+
         // Shipping more than is left is refused with the reason, and changes nothing.
         let again = try cli.run(["ship", id, "--carrier", "UPS", "--tracking", "1Z"])
         #expect(again.status != 0)
@@ -172,5 +188,48 @@ struct WebhookConfigurationTests {
         #expect(result.status == 2)
         #expect(result.stderr.contains("bad.yaml: \(expected)"), "\(result.stderr)")
         #expect(!result.stderr.contains("secret-value") && !result.stderr.contains("plain-text"), "no secret in the message")
+    }
+}
+
+/// The keys docs/orders-json.md promises: the table's field names, and for objects and arrays of
+/// objects, the keys listed between the braces of their description.
+struct OrdersJSONDocumentation {
+    var fields: Set<String> = []
+    var objects: [String: Set<String>] = [:]
+
+    static func load() throws -> OrdersJSONDocumentation {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let text = try String(contentsOf: root.appendingPathComponent("docs/orders-json.md"), encoding: .utf8)
+        var result = OrdersJSONDocumentation()
+        for line in text.split(separator: "\n") where line.hasPrefix("| `") {
+            let cells = line.split(separator: "|", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+            let names = cells[1].split(separator: ",").map { $0.trimmingCharacters(in: CharacterSet(charactersIn: "` ")) }
+            result.fields.formUnion(names)
+            let meaning = cells.dropFirst(3).joined(separator: "|")
+            guard cells[2].contains("object") || cells[2] == "array", let open = meaning.firstIndex(of: "{") else { continue }
+            // The keys at the outermost level of the first {…}.
+            var keys: Set<String> = []
+            var depth = 0
+            var segment = ""
+            for character in meaning[open...] {
+                switch character {
+                case "{": depth += 1; if depth == 1 { continue }
+                case "}": depth -= 1
+                case "," where depth == 1:
+                    keys.insert(key(segment)); segment = ""; continue
+                default: break
+                }
+                if depth == 0 { keys.insert(key(segment)); break }
+                if depth >= 1 { segment.append(character) }
+            }
+            for name in names { result.objects[name] = keys }
+        }
+        return result
+    }
+
+    private static func key(_ segment: String) -> String {
+        let trimmed = segment.trimmingCharacters(in: .whitespaces)
+        let name = trimmed.prefix { $0 != ":" && $0 != " " }
+        return name.trimmingCharacters(in: CharacterSet(charactersIn: "\""))
     }
 }

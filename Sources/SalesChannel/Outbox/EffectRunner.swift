@@ -49,6 +49,9 @@ public struct EffectRunner: Sendable {
             return
         }
         do {
+            let statistics = self.composition.statistics
+            statistics.started(effect.name)
+            defer { statistics.finished(effect.name) }
             let outcome = try await EffectExecutor(composition: composition).execute(job, record: record, now: Date())
             let composition = self.composition
             try await store.finish(job, outcome: outcome, now: Date()) { current in
@@ -86,7 +89,11 @@ public struct EffectRunner: Sendable {
     }
 
     /// Runs jobs until none is due or waiting for a retry; dead-lettered jobs are left.
-    public func drain() async throws {
+    /// - Parameter waiting: told, once per wait, when nothing can run for a second or more: until
+    ///   when, and how many jobs are held under a lease meanwhile (another process runs them, or
+    ///   one that stopped held them: they are taken over when the lease expires).
+    public func drain(waiting: @escaping @Sendable (DrainWait) -> Void = { _ in }) async throws {
+        let told = Mutex<Date?>(nil)
         try await lanes { busy in
             var idle = IdleBackoff(limit: composition.tuning.idleInterval)
             while !Task.isCancelled {
@@ -94,6 +101,13 @@ public struct EffectRunner: Sendable {
                 // Another lane's jobs may still enqueue follow-ups: look again soon, then less often.
                 if busy.count > 0 { await pause(seconds: idle.next()); continue }
                 guard let due = try await composition.store.nextDueJob() else { return }
+                if due.timeIntervalSinceNow >= 1, told.withLock({ told in
+                    defer { told = due }
+                    return told != due
+                }) {
+                    let held = try await composition.store.statistics().jobsRunning
+                    waiting(DrainWait(until: due, jobsHeldByLease: held))
+                }
                 await pause(seconds: min(max(due.timeIntervalSinceNow, 0.005), composition.tuning.idleInterval))
             }
         }
@@ -133,6 +147,14 @@ public struct EffectRunner: Sendable {
     }
 
     public var service: OrderSync.Service { OrderSync.Service(name: "outbox runner", body: run) }
+}
+
+/// Why ``EffectRunner/drain(waiting:)`` waits: nothing can run before `until`.
+public struct DrainWait: Sendable, Hashable {
+    public var until: Date
+    /// Jobs claimed under a lease that has not expired: held by another process, or by one that
+    /// stopped without finishing them (taken over when the lease expires).
+    public var jobsHeldByLease: Int
 }
 
 /// How many of the runner's lanes have a batch in flight.

@@ -95,6 +95,8 @@ public struct StoreStatistics: Hashable, Codable, Sendable {
     public var canceledOrders = 0
     public var jobsPending = 0
     public var jobsDead = 0
+    /// Jobs claimed under a lease that has not expired yet (this or another process runs them).
+    public var jobsRunning = 0
     public var quarantined = 0
     public init() {}
 }

@@ -21,11 +21,13 @@ public struct OrderSync: Sendable {
     /// Pulls and commits one page. - Returns: whether the source has more ready now.
     public func syncPage() async throws -> Bool {
         let store = composition.store
-        let checkpoint = try await store.checkpoint(for: source.id)
-        let page = try await source.changes(after: checkpoint)
         let settings = composition.settings
         let sourceID = source.id
         let composition = self.composition
+        composition.statistics.started("sync \(sourceID)")
+        defer { composition.statistics.finished("sync \(sourceID)") }
+        let checkpoint = try await store.checkpoint(for: sourceID)
+        let page = try await source.changes(after: checkpoint)
         let summary = try await store.commit(page, from: sourceID) { stored, snapshot in
             composition.shaped(Workflow.apply(snapshot: snapshot, to: stored, sourceID: sourceID, settings: settings, now: Date()))
         }

@@ -20,9 +20,22 @@ public final class RunStatistics: Sendable {
         public var deadLettered = 0
         /// Sources that stopped, with the reason a person must act on.
         public var stoppedSources: [String: String] = [:]
+        /// What is under way right now, by kind (`sync <source>`, `handoff`, `confirm-shipment`, …),
+        /// for the line shown while stopping.
+        public var inFlight: [String: Int] = [:]
     }
 
     public var snapshot: Counters { state.withLock { $0 } }
 
     func update(_ body: (inout Counters) -> Void) { state.withLock { body(&$0) } }
+
+    /// Counts one more `kind` under way in ``Counters/inFlight``, until ``finished(_:)``.
+    func started(_ kind: String) { update { $0.inFlight[kind, default: 0] += 1 } }
+
+    func finished(_ kind: String) {
+        update { counters in
+            counters.inFlight[kind, default: 1] -= 1
+            if counters.inFlight[kind] == 0 { counters.inFlight[kind] = nil }
+        }
+    }
 }
