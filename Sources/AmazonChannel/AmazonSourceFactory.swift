@@ -92,6 +92,10 @@ public enum AmazonSourceFactory {
         guard let first = marketplaces.first else {
             throw DeploymentError(file: section.file, key: section.keyPath("marketplaceIds"), problem: "at least one marketplace id is required")
         }
+        for marketplace in marketplaces where !marketplace.allSatisfy({ $0.isASCII && ($0.isUppercase || $0.isNumber) }) || !(10...16).contains(marketplace.count) {
+            throw DeploymentError(file: section.file, key: section.keyPath("marketplaceIds"),
+                                  problem: "`\(marketplace)` is not a marketplace id (Amazon's ids are like ATVPDKIKX0DER)")
+        }
         let region: Region
         if let name = try section.string("region") {
             guard let named = Region.named(name) else {
@@ -103,6 +107,13 @@ public enum AmazonSourceFactory {
                 throw DeploymentError(file: section.file, key: section.keyPath("marketplaceIds"), problem: "`\(first)` is not a known marketplace id; set `region`")
             }
             region = found
+            // Without an explicit region every id must be one this version knows (a typing slip
+            // would otherwise search a marketplace that does not exist).
+            for marketplace in marketplaces where Region.forMarketplace(marketplace) == nil {
+                throw DeploymentError(file: section.file, key: section.keyPath("marketplaceIds"),
+                                      problem: "`\(marketplace)` is not a known marketplace id (set `region` if Amazon added it after this version)",
+                                      allowed: region.marketplaces.sorted { $0.value < $1.value }.map { "\($0.key) (\($0.value))" })
+            }
         }
         for marketplace in marketplaces where Region.forMarketplace(marketplace).map({ $0 != region }) ?? false {
             throw DeploymentError(file: section.file, key: section.keyPath("marketplaceIds"), problem: "`\(marketplace)` is not in region \(region.name); use one source per region")

@@ -10,7 +10,11 @@ public enum ERPHandoff {
             WebhookSink(delivery: try WebhookDelivery(section: section), schemaVersion: try schemaVersion(section))
         }
         registry.registerSink(FileDropSink.descriptor) { section, context in
-            let directory = context.resolve(try section.string("directory") ?? "handoffs")
+            let written = try section.string("directory") ?? "handoffs"
+            guard !written.trimmingCharacters(in: .whitespaces).isEmpty else {
+                throw DeploymentError(file: section.file, key: section.keyPath("directory"), problem: "is empty; write the folder's path (default: handoffs)")
+            }
+            let directory = context.resolve(written)
             let version = try schemaVersion(section)
             if let problem = context.writableFolderProblem(directory) {
                 throw DeploymentError(file: section.file, key: section.keyPath("directory"), problem: problem)

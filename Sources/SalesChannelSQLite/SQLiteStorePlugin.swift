@@ -10,7 +10,11 @@ extension SQLiteDatabase {
     /// Registers the `sqlite` store.
     public static func register(in registry: inout PluginRegistry) {
         registry.registerStore(descriptor) { section, context in
-            let url = context.resolve(try section.string("path") ?? "saleschannel.sqlite")
+            let written = try section.string("path") ?? "saleschannel.sqlite"
+            guard !written.trimmingCharacters(in: .whitespaces).isEmpty else {
+                throw DeploymentError(file: section.file, key: section.keyPath("path"), problem: "is empty; write the database file's path (default: saleschannel.sqlite)")
+            }
+            let url = context.resolve(written)
             let path = url.path
             if let problem = context.writableFileProblem(url) {
                 throw DeploymentError(file: section.file, key: section.keyPath("path"), problem: problem)

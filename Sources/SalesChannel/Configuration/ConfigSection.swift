@@ -122,9 +122,10 @@ public struct ConfigSection {
 
     // MARK: Structure
 
-    /// Whether the key is present in the file.
+    /// Whether the key is present in the file (asking makes it a known key here).
     public func contains(_ key: String) -> Bool {
-        node?.mapping?[key] != nil || environment[environmentName(key)] != nil
+        tracker.asked(path: keyPath(), key: key)
+        return node?.mapping?[key] != nil || environment[environmentName(key)] != nil
     }
 
     /// A nested section (absent sections read as empty, so every key takes its default).
@@ -192,10 +193,11 @@ public struct ConfigSection {
         guard let text = try string(key) else { return nil }
         var components = URLComponents(string: text)
         // Never repeat a password written into a URL.
-        let shown = components.map { shown in
+        let shown = components.flatMap { shown in
+            guard shown.password != nil else { return nil }
             var copy = shown
-            if copy.password != nil { copy.password = "…" }
-            return copy.string ?? text
+            copy.password = "…"
+            return copy.string
         } ?? text
         let allowed = schemes.map { "\($0)://HOST[:PORT]/…" }
         let kind = schemes == ["http", "https"] ? "an http(s)" : "a \(schemes.joined(separator: " or "))"
@@ -312,7 +314,15 @@ public struct ConfigSection {
     private func check(_ node: Node, path: [String]) throws(DeploymentError) {
         let here = ConfigSection(file: file, path: path, node: nil, environment: [:], tracker: tracker)
         if let mapping = node.mapping {
-            let allowed = tracker.keys(at: here.keyPath())
+            // A plugin's section with a problem was not read to the end: its other keys are not
+            // unknown, only unread, and reporting them would bury the real problem.
+            let prefix = here.keyPath()
+            let problems = tracker.problems
+            let isPluginSection = mapping.keys.contains { $0.string == "plugin" } || problems.contains { $0.key == prefix + ".plugin" }
+            if !path.isEmpty, isPluginSection, problems.contains(where: { Self.key($0.key, isWithin: prefix) }) {
+                return
+            }
+            let allowed = tracker.keys(at: prefix)
             for (keyNode, value) in mapping {
                 let key = keyNode.string ?? ""
                 guard allowed.contains(key) else {
@@ -324,6 +334,13 @@ public struct ConfigSection {
         } else if let sequence = node.sequence {
             for (index, element) in sequence.enumerated() { try check(element, path: path + [String(index)]) }
         }
+    }
+
+    /// Whether a reported key (`sources[0].endpoint (from …)`) is `prefix` or within it.
+    static func key(_ key: String, isWithin prefix: String) -> Bool {
+        guard key.hasPrefix(prefix) else { return false }
+        let rest = key.dropFirst(prefix.count)
+        return rest.isEmpty || rest.hasPrefix(".") || rest.hasPrefix("[") || rest.hasPrefix(" ")
     }
 
     /// Remembers which keys were asked for where, across every copy of a section, and (while
