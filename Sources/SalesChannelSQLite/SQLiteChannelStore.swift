@@ -11,6 +11,8 @@ public struct SQLiteChannelStore: ChannelStore {
 
     public init(database: SQLiteDatabase) { self.database = database }
 
+    public func close() async { database.close() }
+
     // MARK: Sync
 
     public func checkpoint(for sourceID: String) async throws -> SyncCheckpoint? {

@@ -11,6 +11,8 @@ public final class SQLiteDatabase: Sendable {
     let group: GroupCommit
     let records = RecordCache()
     public let path: String
+    /// Opened for reading by connections that refuse writes (see ``openForReading(_:configuration:)``).
+    let readsGuarded: Bool
 
     /// How to open a database file.
     public enum OpenMode: Sendable {
@@ -31,8 +33,8 @@ public final class SQLiteDatabase: Sendable {
         self.path = path
         try Self.checkFile(path, mode: mode)
         if mode == .readOnly {
-            configuration.readonly = true
-            let pool = try DatabasePool(path: path, configuration: configuration)
+            let (pool, guarded) = try Self.openForReading(path, configuration: configuration)
+            readsGuarded = guarded
             try pool.read { db in
                 try Self.checkOurs(db, path: path)
                 guard try Self.migrator.hasCompletedMigrations(db) else {
@@ -43,6 +45,7 @@ public final class SQLiteDatabase: Sendable {
             self.group = GroupCommit(pool: pool)
             return
         }
+        readsGuarded = false
         configuration.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
         }
@@ -64,6 +67,39 @@ public final class SQLiteDatabase: Sendable {
         }
         self.pool = pool
         self.group = GroupCommit(pool: pool)
+    }
+
+    /// Opens for reading only: the pool's readers are read-only connections and its one writer
+    /// refuses every write (`query_only`). Where the file or folder cannot be written, every
+    /// connection is SQLite read-only instead.
+    static func openForReading(_ path: String, configuration: Configuration) throws -> (DatabasePool, guarded: Bool) {
+        let writable = FileManager.default.isWritableFile(atPath: path)
+            && FileManager.default.isWritableFile(atPath: URL(fileURLWithPath: path).deletingLastPathComponent().path)
+        if writable, let pool = try? DatabasePool(path: path, configuration: configuration) {
+            if (try? pool.writeWithoutTransaction({ try $0.execute(sql: "PRAGMA query_only = ON") })) != nil { return (pool, true) }
+            try? pool.close()
+        }
+        var readonly = configuration
+        readonly.readonly = true
+        return (try DatabasePool(path: path, configuration: readonly), false)
+    }
+
+    /// Closes every connection. A pool closes its readers last, and a read-only connection
+    /// cannot fold the write-ahead log back into the file; so after reading, one last connection
+    /// (refusing writes) opens and closes, and the folder is left as it was: no `-wal` or `-shm`
+    /// file (unless another process still has the database open, as SQLite requires).
+    public func close() {
+        try? pool.close()
+        guard readsGuarded else { return }
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(5)
+        if let last = try? DatabaseQueue(path: path, configuration: configuration) {
+            _ = try? last.writeWithoutTransaction { db in
+                try db.execute(sql: "PRAGMA query_only = ON")
+                _ = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM sqlite_master")
+            }
+            try? last.close()
+        }
     }
 
     /// Refuses what is not a SalesChannel database before SQLite touches it: a missing file when
@@ -130,7 +166,7 @@ public final class SQLiteDatabase: Sendable {
     static func exclusively<T>(_ path: String, _ body: () throws -> T) throws -> T {
         let descriptor = open(path, O_RDWR)
         guard descriptor >= 0 else { return try body() }
-        defer { close(descriptor) }
+        defer { closeDescriptor(descriptor) }
         guard flock(descriptor, LOCK_EX) == 0 else { return try body() }
         defer { flock(descriptor, LOCK_UN) }
         return try body()
@@ -250,3 +286,6 @@ enum Coding {
     static func encode<T: Encodable>(_ value: T) throws -> Data { try encoder.encode(value) }
     static func decode<T: Decodable>(_ type: T.Type, _ data: Data) throws -> T { try decoder.decode(type, from: data) }
 }
+
+/// `close(2)`, out of reach of ``SQLiteDatabase/close()``'s name.
+private func closeDescriptor(_ descriptor: Int32) { close(descriptor) }

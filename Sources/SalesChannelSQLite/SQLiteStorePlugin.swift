@@ -19,11 +19,18 @@ extension SQLiteDatabase {
             if let problem = context.writableFileProblem(url) {
                 throw DeploymentError(file: section.file, key: section.keyPath("path"), problem: problem)
             }
-            if context.isCheckOnly { return StorePlugin(store: UnopenedStore(path: path), backend: UnopenedStore(path: path)) }
             let mode: OpenMode = switch context.storeAccess {
             case .create: .create
             case .initialize: .initialize
             case .readOnly: .readOnly
+            }
+            if context.isCheckOnly {
+                // What is at the path is looked at (a 0-byte or foreign file is refused before
+                // anything else is created), never opened.
+                do { try SQLiteDatabase.checkFile(path, mode: mode == .readOnly ? .create : mode) } catch {
+                    throw DeploymentError(file: section.file, key: section.keyPath("path"), problem: (error as? StoreError)?.message ?? "\(error)")
+                }
+                return StorePlugin(store: UnopenedStore(path: path), backend: UnopenedStore(path: path))
             }
             let database: SQLiteDatabase
             do { database = try SQLiteDatabase(path: path, mode: mode) } catch let error as StoreError {

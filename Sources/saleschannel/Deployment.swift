@@ -103,7 +103,7 @@ struct DeploymentOptions: ParsableArguments {
     /// - Returns: the composition of unopened plugins, for `config check`'s summary.
     /// - Throws: ``DeploymentErrors`` with every problem of the file.
     @discardableResult
-    func validate() throws -> Composition {
+    func validate(storeAccess: PluginContext.StoreAccess = .create) throws -> Composition {
         let environment = ProcessInfo.processInfo.environment
         let (root, directory) = try load()
         root.startCollecting()
@@ -111,7 +111,7 @@ struct DeploymentOptions: ParsableArguments {
         let link = configuration.map { Self.link($0, endpoint: "http://127.0.0.1:0") }
         do {
             return try StandardPlugins.registry(sandbox: link).composition(
-                from: root, context: PluginContext(directory: directory, environment: environment, logger: Logger(label: "saleschannel"), isCheckOnly: true))
+                from: root, context: PluginContext(directory: directory, environment: environment, logger: Logger(label: "saleschannel"), isCheckOnly: true, storeAccess: storeAccess))
         } catch let errors as DeploymentErrors where errors.errors.isEmpty && !root.problems.isEmpty {
             throw DeploymentErrors(root.problems)
         }
@@ -120,7 +120,7 @@ struct DeploymentOptions: ParsableArguments {
     /// Builds the composition, after ``validate()`` found nothing wrong; `sandbox` is the running
     /// in-process sandbox, when there is one.
     func composition(sandbox: AmazonSourceFactory.SandboxLink? = nil, storeAccess: PluginContext.StoreAccess = .create) throws -> Composition {
-        try validate()
+        try validate(storeAccess: storeAccess)
         let environment = ProcessInfo.processInfo.environment
         let (root, directory) = try load()
         var link = sandbox
@@ -140,6 +140,19 @@ struct DeploymentOptions: ParsableArguments {
         return try StandardPlugins.registry.store(
             from: root, context: PluginContext(directory: directory, environment: environment, logger: Logger(label: "saleschannel"), storeAccess: .readOnly)
         ).store
+    }
+
+    /// Runs `body` with the store opened read only, and closes it after.
+    func reading<T>(_ body: (any ChannelStore) async throws -> T) async throws -> T {
+        let store = try readOnlyStore()
+        do {
+            let result = try await body(store)
+            await store.close()
+            return result
+        } catch {
+            await store.close()
+            throw error
+        }
     }
 
     static func link(_ configuration: SandboxConfiguration, endpoint: String) -> AmazonSourceFactory.SandboxLink {

@@ -17,7 +17,7 @@ struct JobsCommand: AsyncParsableCommand {
 
         func run() async throws {
             let statuses: Set<OutboxJob.Status> = failed ? [.dead] : all ? [] : [.pending, .running, .dead]
-            let jobs = try await deployment.readOnlyStore().jobs(statuses: statuses)
+            let jobs = try await deployment.reading { try await $0.jobs(statuses: statuses) }
             if json {
                 print(String(decoding: try cliEncoder().encode(jobs.map(JobView.init)), as: UTF8.self))
                 return

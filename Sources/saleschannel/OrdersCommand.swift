@@ -17,7 +17,8 @@ struct OrdersCommand: AsyncParsableCommand {
         @Flag(help: "Print one JSON array (the stable interface documented in docs/orders-json.md).") var json = false
 
         func run() async throws {
-            let records = try await deployment.readOnlyStore().records(includeHidden: all)
+            let all = self.all
+            let records = try await deployment.reading { try await $0.records(includeHidden: all) }
             if json {
                 let data = try cliEncoder().encode(records.map(OrderView.init))
                 print(String(decoding: data, as: UTF8.self))
@@ -286,11 +287,14 @@ struct OrderCommand: AsyncParsableCommand {
     @Flag(help: "Print JSON.") var json = false
 
     func run() async throws {
-        let store = try deployment.readOnlyStore()
-        guard let record = try await store.record(AmazonOrderID(id)) else {
+        let id = self.id
+        let (found, events) = try await deployment.reading { store -> (OrderRecord?, [OrderEvent]) in
+            guard let record = try await store.record(AmazonOrderID(id)) else { return (nil, []) }
+            return (record, try await store.events(for: record.amazonOrderID))
+        }
+        guard let record = found else {
             throw CommandFailure("order \(id) is not in the store; `saleschannel orders --all` lists what is")
         }
-        let events = try await store.events(for: record.amazonOrderID)
         if json {
             struct Detail: Encodable { var order: OrderView; var events: [OrderEvent] }
             print(String(decoding: try cliEncoder().encode(Detail(order: OrderView(record), events: events)), as: UTF8.self))

@@ -46,7 +46,9 @@ struct ShipCommand: AsyncParsableCommand {
             requested.append(ShipmentItem(orderItemID: OrderItemID(parts[0]), quantity: quantity))
         }
         let settings = composition.settings
-        let (carrier, carrierName, tracking, method, force) = (carrier, carrierName, tracking, shippingMethod, force)
+        // Spaces around what was typed or pasted are not part of it.
+        let trimmed = { (text: String) in text.trimmingCharacters(in: .whitespaces) }
+        let (carrier, carrierName, tracking, method, force) = (trimmed(carrier), carrierName.map(trimmed), trimmed(tracking), shippingMethod.map(trimmed), force)
         let requestedItems = requested
         let sources = composition.sources
         let record: OrderRecord

@@ -73,6 +73,14 @@ public protocol ChannelStore: Sendable {
 
     /// Counts for progress lines and summaries.
     func statistics() async throws -> StoreStatistics
+
+    /// Releases the store's connections (a command that is done with it); nothing may be asked
+    /// of the store afterwards. The default does nothing.
+    func close() async
+}
+
+extension ChannelStore {
+    public func close() async {}
 }
 
 /// What committing one page did.
