@@ -194,6 +194,12 @@ struct CommandFailure: Error, LocalizedError, CustomStringConvertible {
 
 /// Text from outside (Amazon, an ERP, a user's argument) made safe to print: control characters
 /// (newlines, escape sequences) shown escaped, never acted on by the terminal.
+/// Prints a line of the text output with what came from outside (an ERP's answer, a tracking
+/// number, a carrier's name) made harmless: control characters are shown escaped.
+func say(_ line: String) {
+    print(Sanitized(line))
+}
+
 struct Sanitized: CustomStringConvertible {
     var text: String
     init(_ text: String) { self.text = text }

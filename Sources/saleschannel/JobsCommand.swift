@@ -22,12 +22,12 @@ struct JobsCommand: AsyncParsableCommand {
                 print(String(decoding: try cliEncoder().encode(jobs.map(JobView.init)), as: UTF8.self))
                 return
             }
-            print(pad("ID", 8) + pad("AMAZON ORDER", 21) + pad("EFFECT", 34) + pad("STATUS", 9) + pad("TRIES", 6) + "LAST ERROR")
+            say(pad("ID", 8) + pad("AMAZON ORDER", 21) + pad("EFFECT", 34) + pad("STATUS", 9) + pad("TRIES", 6) + "LAST ERROR")
             for job in jobs {
-                print(pad(String(job.id), 8) + pad(job.amazonOrderID.rawValue, 21) + pad(job.effect.name, 34)
+                say(pad(String(job.id), 8) + pad(job.amazonOrderID.rawValue, 21) + pad(job.effect.name, 34)
                     + pad(job.status.rawValue, 9) + pad(String(job.attempts), 6) + (job.lastError ?? ""))
             }
-            print("\(jobs.count) job(s)" + (failed || jobs.contains { $0.status == .dead } ? "; `saleschannel jobs retry --all-failed` replays failed ones" : ""))
+            say("\(jobs.count) job(s)" + (failed || jobs.contains { $0.status == .dead } ? "; `saleschannel jobs retry --all-failed` replays failed ones" : ""))
         }
     }
 

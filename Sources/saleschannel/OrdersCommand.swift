@@ -24,17 +24,17 @@ struct OrdersCommand: AsyncParsableCommand {
                 print(String(decoding: data, as: UTF8.self))
                 return
             }
-            print(pad("AMAZON ORDER", 21) + pad("CH", 4) + pad("AMAZON STATUS", 18) + pad("TOTAL", 14) + pad("COMMERCE", 11) + pad("STATUS", 11)
+            say(pad("AMAZON ORDER", 21) + pad("CH", 4) + pad("AMAZON STATUS", 18) + pad("TOTAL", 14) + pad("COMMERCE", 11) + pad("STATUS", 11)
                 + pad("CUSTOMER", 10) + "HANDOFF")
             for record in records {
                 let view = OrderView(record)
                 let total = view.totals.map { "\($0.grandTotal) \($0.currency)" } ?? "-"
-                print(pad(view.amazonOrderId, 21) + pad(view.fulfillmentChannel, 4) + pad(view.amazonStatus + (record.visible ? "" : "*"), 18)
+                say(pad(view.amazonOrderId, 21) + pad(view.fulfillmentChannel, 4) + pad(view.amazonStatus + (record.visible ? "" : "*"), 18)
                     + pad(total, 14) + pad(view.commerceOrderNumber ?? "-", 11) + pad(view.commerceStatus ?? "-", 11)
                     + pad(view.customer.map { $0.id ?? $0.kind } ?? "-", 10) + view.handoff.status
                     + ((view.totalsHeld.map { "totals held: \($0)" } ?? view.lastError).map { "  ! \($0)" } ?? ""))
             }
-            print("\(records.count) order(s)" + (all ? " (* hidden: not yet verified by Amazon)" : ""))
+            say("\(records.count) order(s)" + (all ? " (* hidden: not yet verified by Amazon)" : ""))
         }
     }
 
@@ -301,34 +301,34 @@ struct OrderCommand: AsyncParsableCommand {
             return
         }
         let view = OrderView(record)
-        print("Amazon order \(view.amazonOrderId)  \(view.fulfillmentChannel)  \(view.amazonStatus)\(record.visible ? "" : " (hidden: not verified yet)")")
-        print("marketplace \(view.marketplaceId) · seller \(view.sellerId) · source \(record.sourceID)")
-        print("commerce order \(view.commerceOrderNumber ?? "-") \(view.commerceStatus ?? "") · customer \(view.customer.map { $0.id ?? $0.kind } ?? "-") · handoff \(view.handoff.status)")
-        if record.buyerCancellationFlagged { print("the buyer asked Amazon to cancel this order") }
+        say("Amazon order \(view.amazonOrderId)  \(view.fulfillmentChannel)  \(view.amazonStatus)\(record.visible ? "" : " (hidden: not verified yet)")")
+        say("marketplace \(view.marketplaceId) · seller \(view.sellerId) · source \(record.sourceID)")
+        say("commerce order \(view.commerceOrderNumber ?? "-") \(view.commerceStatus ?? "") · customer \(view.customer.map { $0.id ?? $0.kind } ?? "-") · handoff \(view.handoff.status)")
+        if record.buyerCancellationFlagged { say("the buyer asked Amazon to cancel this order") }
         if let totals = view.totals {
-            print("money (\(totals.currency)): subtotal \(totals.subtotal) · shipping \(totals.shipping) · gift wrap \(totals.giftWrap) · tax \(totals.tax) · discount \(totals.discount) · other \(totals.other)\(totals.codFee == "0" ? "" : " · COD fee \(totals.codFee)") · grand total \(totals.grandTotal)")
+            say("money (\(totals.currency)): subtotal \(totals.subtotal) · shipping \(totals.shipping) · gift wrap \(totals.giftWrap) · tax \(totals.tax) · discount \(totals.discount) · other \(totals.other)\(totals.codFee == "0" ? "" : " · COD fee \(totals.codFee)") · grand total \(totals.grandTotal)")
         }
         if let business = view.business {
             // Registration numbers can be a person's tax number: only their kinds are shown here.
-            print("business order: \(business.companyName ?? "-") · purchase order \(business.purchaseOrderNumber ?? "-")"
+            say("business order: \(business.companyName ?? "-") · purchase order \(business.purchaseOrderNumber ?? "-")"
                 + (record.order.taxRegistrations.map { " · tax registrations: \($0.map { "\($0.entityType ?? "-") \($0.type ?? "-")" }.joined(separator: ", "))" } ?? ""))
         }
-        if let held = view.totalsHeld { print("held: \(held); `saleschannel orders accept-totals \(view.amazonOrderId)` books it as Amazon sent it") }
+        if let held = view.totalsHeld { say("held: \(held); `saleschannel orders accept-totals \(view.amazonOrderId)` books it as Amazon sent it") }
         if let details = record.order.fulfillmentDetails {
             let format = { (date: Date?) in date.map { ISO8601DateFormatter().string(from: $0) } ?? "-" }
-            print("ship by \(details.shipBy.map { format($0.latest) } ?? "-") · deliver by \(details.deliverBy.map { format($0.latest) } ?? "-") · service \(details.serviceLevel ?? "-")"
+            say("ship by \(details.shipBy.map { format($0.latest) } ?? "-") · deliver by \(details.deliverBy.map { format($0.latest) } ?? "-") · service \(details.serviceLevel ?? "-")"
                 + (record.order.programs.map { " · programs \($0.joined(separator: ", "))" } ?? ""))
         }
         for line in record.order.lines {
             let money = line.unitPrice.map { " · \($0.amount) each, \(line.itemPrice?.amount ?? 0) + tax \(line.rowTax) + discount \(line.rowDiscount)" } ?? ""
-            print("  item \(line.orderItemID)  \(line.sku)  \(record.shippedQuantity(line.orderItemID))/\(line.quantityOrdered) shipped\(money)\(line.gift != nil ? " · gift" : "")")
+            say("  item \(line.orderItemID)  \(line.sku)  \(record.shippedQuantity(line.orderItemID))/\(line.quantityOrdered) shipped\(money)\(line.gift != nil ? " · gift" : "")")
         }
         for shipment in view.shipments {
-            print("  shipment \(shipment.shipmentId)  \(shipment.carrier) \(shipment.trackingNumber)  Amazon: \(shipment.amazonConfirmation)\(shipment.error.map { " (\($0))" } ?? "")")
+            say("  shipment \(shipment.shipmentId)  \(shipment.carrier) \(shipment.trackingNumber)  Amazon: \(shipment.amazonConfirmation)\(shipment.error.map { " (\($0))" } ?? "")")
         }
-        if let error = view.lastError { print("last error: \(error)") }
-        print("history:")
+        if let error = view.lastError { say("last error: \(error)") }
+        say("history:")
         let formatter = ISO8601DateFormatter()
-        for event in events { print("  \(formatter.string(from: event.at))  \(pad(event.kind.rawValue, 28))\(event.message)") }
+        for event in events { say("  \(formatter.string(from: event.at))  \(pad(event.kind.rawValue, 28))\(event.message)") }
     }
 }

@@ -15,7 +15,8 @@ struct SalesChannelCommand: AsyncParsableCommand {
 
             Exit status: 0 success; 1 failure; 2 bad input or a refused request (a deployment \
             file's problems, a shipment that cannot be recorded); 3 `run --once` finished but \
-            left something for a person: dead-lettered jobs, quarantined orders, a stopped source.
+            left something for a person: dead-lettered jobs, quarantined orders, a stopped source; \
+            130 or 143 `run` stopped at once by a second Ctrl-C or SIGTERM. See docs/operations.md.
             """,
         subcommands: [
             RunCommand.self, OrdersCommand.self, OrderCommand.self, ShipCommand.self, JobsCommand.self,

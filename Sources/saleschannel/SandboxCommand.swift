@@ -24,7 +24,9 @@ struct SandboxCommand: AsyncParsableCommand {
     @Option(name: .customLong("before-lag"), help: "Seconds a *Before filter must lie in the past (default: Amazon's 120 divided by --time-scale).") var beforeLag: Double?
 
     func validate() throws {
-        guard timeScale > 0 else { throw ValidationError("--time-scale must be positive") }
+        guard (0...65535).contains(port) else { throw ValidationError("--port \(port) is not a port; allowed: 1 to 65535, or 0 for any free port") }
+        guard timeScale > 0, timeScale.isFinite else { throw ValidationError("--time-scale must be a positive number") }
+        if let beforeLag, !(beforeLag >= 0 && beforeLag.isFinite) { throw ValidationError("--before-lag must be a number of seconds, 0 or more") }
         guard (0...1_000_000).contains(orders) else { throw ValidationError("--orders must be from 0 to 1000000") }
         do { _ = try FaultSpec(parsing: faults) } catch { throw ValidationError("--faults: \(error)") }
     }
