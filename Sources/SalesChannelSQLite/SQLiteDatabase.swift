@@ -11,8 +11,6 @@ public final class SQLiteDatabase: Sendable {
     let group: GroupCommit
     let records = RecordCache()
     public let path: String
-    /// Opened for reading by connections that refuse writes (see ``openForReading(_:configuration:)``).
-    let readsGuarded: Bool
 
     /// How to open a database file.
     public enum OpenMode: Sendable {
@@ -33,8 +31,7 @@ public final class SQLiteDatabase: Sendable {
         self.path = path
         try Self.checkFile(path, mode: mode)
         if mode == .readOnly {
-            let (pool, guarded) = try Self.openForReading(path, configuration: configuration)
-            readsGuarded = guarded
+            let pool = try Self.openForReading(path, configuration: configuration)
             try pool.read { db in
                 try Self.checkOurs(db, path: path)
                 guard try Self.migrator.hasCompletedMigrations(db) else {
@@ -45,7 +42,6 @@ public final class SQLiteDatabase: Sendable {
             self.group = GroupCommit(pool: pool)
             return
         }
-        readsGuarded = false
         configuration.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
         }
@@ -72,25 +68,25 @@ public final class SQLiteDatabase: Sendable {
     /// Opens for reading only: the pool's readers are read-only connections and its one writer
     /// refuses every write (`query_only`). Where the file or folder cannot be written, every
     /// connection is SQLite read-only instead.
-    static func openForReading(_ path: String, configuration: Configuration) throws -> (DatabasePool, guarded: Bool) {
+    static func openForReading(_ path: String, configuration: Configuration) throws -> DatabasePool {
         let writable = FileManager.default.isWritableFile(atPath: path)
             && FileManager.default.isWritableFile(atPath: URL(fileURLWithPath: path).deletingLastPathComponent().path)
         if writable, let pool = try? DatabasePool(path: path, configuration: configuration) {
-            if (try? pool.writeWithoutTransaction({ try $0.execute(sql: "PRAGMA query_only = ON") })) != nil { return (pool, true) }
+            if (try? pool.writeWithoutTransaction({ try $0.execute(sql: "PRAGMA query_only = ON") })) != nil { return pool }
             try? pool.close()
         }
         var readonly = configuration
         readonly.readonly = true
-        return (try DatabasePool(path: path, configuration: readonly), false)
+        return try DatabasePool(path: path, configuration: readonly)
     }
 
     /// Closes every connection. A pool closes its readers last, and a read-only connection
-    /// cannot fold the write-ahead log back into the file; so after reading, one last connection
-    /// (refusing writes) opens and closes, and the folder is left as it was: no `-wal` or `-shm`
-    /// file (unless another process still has the database open, as SQLite requires).
+    /// cannot fold the write-ahead log back into the file; so one last connection (refusing
+    /// writes) opens and closes, and the folder is left as it was: no `-wal` or `-shm` file
+    /// (unless another process still has the database open, as SQLite requires).
     public func close() {
         try? pool.close()
-        guard readsGuarded else { return }
+        guard !pool.configuration.readonly else { return }
         var configuration = Configuration()
         configuration.busyMode = .timeout(5)
         if let last = try? DatabaseQueue(path: path, configuration: configuration) {

@@ -43,7 +43,9 @@ struct JobsCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
-            let count = try await deployment.composition().store.replayDeadJobs(id.map { [$0] } ?? [], now: Date())
+            let store = try deployment.composition().store
+            let count = try await store.replayDeadJobs(id.map { [$0] } ?? [], now: Date())
+            await store.close()
             print("replayed \(count) job(s); they run with the next `saleschannel run`")
         }
     }

@@ -60,6 +60,7 @@ struct OrdersCommand: AsyncParsableCommand {
             } catch let error as StoreError {
                 throw CommandFailure(error.description)
             }
+            await composition.store.close()
             print("order \(id): money accepted as Amazon sent it (grand total \(record.order.orderTotal?.description ?? "-")); the commerce order is created with the next `run`")
         }
     }

@@ -28,6 +28,16 @@ struct RecoverCommand: AsyncParsableCommand {
 
     func recover(sandbox: AmazonSourceFactory.SandboxLink?) async throws {
         let composition = try deployment.composition(sandbox: sandbox)
+        do {
+            try await recover(with: composition)
+            await composition.store.close()
+        } catch {
+            await composition.store.close()
+            throw error
+        }
+    }
+
+    func recover(with composition: Composition) async throws {
         let orderID = AmazonOrderID(id)
         let stored = try await composition.store.record(orderID)
         // The source that imported it, else every source in turn (MFN and FBA see different orders).

@@ -66,6 +66,7 @@ struct RunCommand: AsyncParsableCommand {
         let stats = try await composition.store.statistics()
         print(Summary(counters: composition.statistics.snapshot, store: stats, elapsed: ContinuousClock.now - started,
                       usage: await composition.sourceUsage()).text)
+        await composition.store.close()
         if once {
             // Everything that could run ran and the summary is printed; the exit status says
             // whether something is left for a person.

@@ -75,6 +75,7 @@ struct ShipCommand: AsyncParsableCommand {
         } catch let rejection as ShipmentRejection {
             throw CommandFailure(Sanitized(rejection.description).description, status: 2)
         }
+        await composition.store.close()
         guard let shipment = record.shipments.last, let package = shipment.packages.first else { return }
         let count = shipment.quantities.values.reduce(0, +)
         print("recorded shipment \(shipment.id): \(count) item(s), \(Sanitized(package.carrierCode)) \(Sanitized(package.trackingNumber)); confirmation to Amazon queued")
