@@ -138,7 +138,7 @@ let package = Package(
         ),
         .testTarget(
             name: "SalesChannelSQLiteTests",
-            dependencies: ["SalesChannel", "SalesChannelSQLite", "SalesChannelTesting"]
+            dependencies: ["SalesChannel", "SalesChannelSQLite", "SalesChannelTesting", .product(name: "GRDB", package: "GRDB.swift")]
         ),
         .testTarget(
             name: "EndToEndTests",

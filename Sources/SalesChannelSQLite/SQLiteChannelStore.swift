@@ -129,25 +129,42 @@ public struct SQLiteChannelStore: ChannelStore {
                 arguments: ["now": now.timeIntervalSince1970, "limit": limit])
             var jobs: [OutboxJob] = []
             for row in rows {
-                var job = try Self.job(row)
+                var job = Self.job(row)
+                if case .unreadable(let name, let reason) = job.effect {
+                    // A job this release cannot read (written by a newer one, or damaged) is set
+                    // aside with its reason, so it blocks neither the claim nor other orders.
+                    try db.execute(
+                        sql: "UPDATE jobs SET status = 'dead', lease_until = NULL, last_error = ?, updated_at = ? WHERE id = ?",
+                        arguments: ["this release cannot read the stored job (\(reason)); a newer release may", now.timeIntervalSince1970, job.id])
+                    try db.execute(
+                        sql: "INSERT INTO order_events(amazon_order_id, at, kind, message) VALUES (?,?,?,?)",
+                        arguments: [job.amazonOrderID.rawValue, now.timeIntervalSince1970, OrderEvent.Kind.deadLettered.rawValue,
+                                    "job \(job.id) (\(name)) set aside: it cannot be read by this release"])
+                    continue
+                }
                 job.status = .running
                 job.attempts += 1
+                job.claim += 1
                 job.updatedAt = now
                 try db.cachedStatement(
-                    sql: "UPDATE jobs SET status = 'running', attempts = ?, lease_until = ?, updated_at = ? WHERE id = ?"
-                ).execute(arguments: [job.attempts, now.addingTimeInterval(lease).timeIntervalSince1970, now.timeIntervalSince1970, job.id])
+                    sql: "UPDATE jobs SET status = 'running', attempts = ?, claim = ?, lease_until = ?, updated_at = ? WHERE id = ?"
+                ).execute(arguments: [job.attempts, job.claim, now.addingTimeInterval(lease).timeIntervalSince1970, now.timeIntervalSince1970, job.id])
                 jobs.append(job)
             }
             return jobs
         }
     }
 
-    public func renewLeases(_ ids: [Int64], until: Date) async throws {
-        guard !ids.isEmpty else { return }
-        try await database.write { db in
-            try db.execute(
-                sql: "UPDATE jobs SET lease_until = ? WHERE status = 'running' AND id IN (\(ids.map(String.init).joined(separator: ",")))",
-                arguments: [until.timeIntervalSince1970])
+    public func renewLeases(_ jobs: [OutboxJob], until: Date) async throws -> [Int64] {
+        guard !jobs.isEmpty else { return [] }
+        return try await database.write { db in
+            var lost: [Int64] = []
+            for job in jobs {
+                try db.cachedStatement(sql: "UPDATE jobs SET lease_until = ? WHERE id = ? AND status = 'running' AND claim = ?")
+                    .execute(arguments: [until.timeIntervalSince1970, job.id, job.claim])
+                if db.changesCount == 0 { lost.append(job.id) }
+            }
+            return lost
         }
     }
 
@@ -175,9 +192,11 @@ public struct SQLiteChannelStore: ChannelStore {
             try db.cachedStatement(
                 sql: """
                     UPDATE jobs SET status = ?, next_attempt_at = COALESCE(?, next_attempt_at), lease_until = NULL,
-                        last_error = ?, updated_at = ? WHERE id = ?
+                        last_error = ?, updated_at = ? WHERE id = ? AND status = 'running' AND claim = ?
                     """
-            ).execute(arguments: [status.rawValue, nextAttemptAt?.timeIntervalSince1970, error, now.timeIntervalSince1970, job.id])
+            ).execute(arguments: [status.rawValue, nextAttemptAt?.timeIntervalSince1970, error, now.timeIntervalSince1970, job.id, job.claim])
+            // Fenced: another runner holds the job now (or it was settled); change nothing.
+            guard db.changesCount == 1 else { throw LeaseLost(jobID: job.id) }
             if let stored = try loadRecord(job.amazonOrderID, db) {
                 let decision = decide(stored)
                 if decision.changed { try store(decision, db, now: now) }
@@ -188,7 +207,7 @@ public struct SQLiteChannelStore: ChannelStore {
     public func jobs(statuses: Set<OutboxJob.Status>) async throws -> [OutboxJob] {
         try await pool.read { db in
             let filter = statuses.isEmpty ? "" : " WHERE status IN (\(statuses.map { "'\($0.rawValue)'" }.joined(separator: ",")))"
-            return try Row.fetchAll(db, sql: "SELECT * FROM jobs\(filter) ORDER BY id").map(Self.job)
+            return try Row.fetchAll(db, sql: "SELECT * FROM jobs\(filter) ORDER BY id").map { Self.job($0) }
         }
     }
 
@@ -310,12 +329,31 @@ public struct SQLiteChannelStore: ChannelStore {
         return enqueued
     }
 
-    static func job(_ row: Row) throws -> OutboxJob {
-        OutboxJob(
+    /// A decoding error in a few words.
+    static func briefly(_ error: any Error) -> String {
+        switch error {
+        case DecodingError.dataCorrupted(let context), DecodingError.typeMismatch(_, let context),
+             DecodingError.keyNotFound(_, let context), DecodingError.valueNotFound(_, let context):
+            return context.debugDescription
+        default:
+            return "\(error)"
+        }
+    }
+
+    /// A job as stored; an effect this release cannot decode comes back as ``Effect/unreadable(name:reason:)``.
+    static func job(_ row: Row) -> OutboxJob {
+        let effect: Effect
+        do {
+            effect = try Coding.decode(Effect.self, row["effect"])
+        } catch {
+            effect = .unreadable(name: row["effect_name"], reason: Self.briefly(error))
+        }
+        return OutboxJob(
             id: row["id"], amazonOrderID: AmazonOrderID(row["amazon_order_id"] as String),
-            effect: try Coding.decode(Effect.self, row["effect"]), idempotencyKey: row["idempotency_key"],
+            effect: effect, idempotencyKey: row["idempotency_key"],
             status: OutboxJob.Status(rawValue: row["status"]) ?? .pending, attempts: row["attempts"],
             nextAttemptAt: Date(timeIntervalSince1970: row["next_attempt_at"]), lastError: row["last_error"],
-            createdAt: Date(timeIntervalSince1970: row["created_at"]), updatedAt: Date(timeIntervalSince1970: row["updated_at"]))
+            createdAt: Date(timeIntervalSince1970: row["created_at"]), updatedAt: Date(timeIntervalSince1970: row["updated_at"]),
+            claim: row["claim"])
     }
 }

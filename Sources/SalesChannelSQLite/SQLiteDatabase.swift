@@ -256,6 +256,9 @@ public final class SQLiteDatabase: Sendable {
         migrator.registerMigration("v2 record revisions") { db in
             try db.execute(sql: "ALTER TABLE orders ADD COLUMN revision INTEGER NOT NULL DEFAULT 0")
         }
+        migrator.registerMigration("v3 fenced job claims") { db in
+            try db.execute(sql: "ALTER TABLE jobs ADD COLUMN claim INTEGER NOT NULL DEFAULT 0")
+        }
         return migrator
     }
 

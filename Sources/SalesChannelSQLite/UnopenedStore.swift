@@ -16,7 +16,7 @@ struct UnopenedStore: ChannelStore, CommerceBackend {
     func events(for id: AmazonOrderID) async throws -> [OrderEvent] { throw unavailable() }
     func quarantined() async throws -> [QuarantinedOrder] { throw unavailable() }
     func claimJobs(limit: Int, now: Date, lease: TimeInterval) async throws -> [OutboxJob] { throw unavailable() }
-    func renewLeases(_ ids: [Int64], until: Date) async throws { throw unavailable() }
+    func renewLeases(_ jobs: [OutboxJob], until: Date) async throws -> [Int64] { throw unavailable() }
     func finish(_ job: OutboxJob, outcome: EffectOutcome, now: Date, decide: @escaping @Sendable (OrderRecord) -> WorkflowDecision) async throws { throw unavailable() }
     func fail(_ job: OutboxJob, reason: String, retryAt: Date?, now: Date, decide: @escaping @Sendable (OrderRecord) -> WorkflowDecision) async throws { throw unavailable() }
     func jobs(statuses: Set<OutboxJob.Status>) async throws -> [OutboxJob] { throw unavailable() }

@@ -23,6 +23,7 @@ public struct ChannelStoreConformance: Sendable {
         "a claimed job is not handed out again while its lease runs", "failures retry, dead-letter and replay",
         "finishing a job folds its outcome into the record", "quarantined orders are kept with their reason",
         "updating an unknown order fails with order-not-found",
+        "a runner that lost its lease can neither settle nor renew the job",
     ]
 
     /// Runs every check; throws a ``ConformanceFailure`` for the first that does not hold.
@@ -36,6 +37,7 @@ public struct ChannelStoreConformance: Sendable {
         try await finishFoldsOutcome()
         try await quarantine()
         try await unknownOrder()
+        try await fencing()
     }
 
     static let settings = OrderSettings(sinkNames: ["erp"])
@@ -133,7 +135,7 @@ public struct ChannelStoreConformance: Sendable {
         let again = after.first { $0.id == claimed[0].id }
         try require(again?.attempts == 2, check, "job not taken over after its lease expired (attempts \(String(describing: again?.attempts)))")
         // A renewed lease holds past its first end.
-        try await store.renewLeases([claimed[0].id], until: t.addingTimeInterval(1000))
+        try await store.renewLeases(again.map { [$0] } ?? [], until: t.addingTimeInterval(1000))
         let renewed = try await store.claimJobs(limit: 100, now: t.addingTimeInterval(500), lease: 60)
         try require(!renewed.contains { $0.id == claimed[0].id }, check, "a renewed lease was taken over")
     }
@@ -200,6 +202,48 @@ public struct ChannelStoreConformance: Sendable {
         let kept = try await store.quarantined()
         try require(kept.map(\.reason) == [bad.reason] && kept.first?.amazonOrderID == "X", check, "quarantine holds \(kept)")
         try require(try await store.record("A") != nil, check, "the good order of the page was not stored")
+    }
+
+    func fencing() async throws {
+        let check = Self.checks[9]
+        let store = try await makeStore()
+        try await store.commit(OrderPage(orders: [Self.order("A", .unshipped)], checkpoint: SyncCheckpoint("1"), hasMore: false), from: "conformance", decide: Self.workflow)
+        let t = Date()
+        let first = try await store.claimJobs(limit: 1, now: t, lease: 60)
+        try require(first.count == 1, check, "nothing to claim")
+        // The first runner stalls past its lease; a second runner takes the job over.
+        let taken = try await store.claimJobs(limit: 100, now: t.addingTimeInterval(120), lease: 60).first { $0.id == first[0].id }
+        guard let second = taken else { throw ConformanceFailure(check: check, message: "the lapsed job was not claimed again") }
+        try require(second.claim > first[0].claim, check, "the second claim's token \(second.claim) is not above the first's \(first[0].claim)")
+        // The stalled runner wakes up: its renewal and its settles change nothing.
+        let lost = try await store.renewLeases(first, until: t.addingTimeInterval(10_000))
+        try require(lost == [first[0].id], check, "a renewal by the lapsed runner was not reported lost (\(lost))")
+        let outcome = EffectOutcome.customerAssigned(.guest)
+        let effect = first[0].effect
+        for settle in ["finish", "fail"] {
+            do {
+                if settle == "finish" {
+                    try await store.finish(first[0], outcome: outcome, now: t.addingTimeInterval(121)) { Workflow.apply(outcome, of: effect, to: $0, now: t) }
+                } else {
+                    try await store.fail(first[0], reason: "stale", retryAt: nil, now: t.addingTimeInterval(121)) {
+                        Workflow.failed(effect, on: $0, reason: "stale", final: true, now: t)
+                    }
+                }
+                throw ConformanceFailure(check: check, message: "`\(settle)` by the runner that lost the lease was accepted")
+            } catch is LeaseLost {}
+        }
+        try require(try await store.jobs(statuses: [.dead]).isEmpty, check, "the lapsed runner dead-lettered the job")
+        try require(try await store.record("A")?.lastError == nil, check, "the lapsed runner's failure reached the record")
+        try require(try await store.jobs(statuses: [.running]).map(\.id).contains(second.id), check, "the job is no longer the second runner's")
+        // Its renewal did not extend the second runner's lease either: that one ends at +180.
+        try require(try await store.renewLeases([second], until: t.addingTimeInterval(170)) == [], check, "the holder's renewal was refused")
+        try await store.finish(second, outcome: outcome, now: t.addingTimeInterval(130)) { Workflow.apply(outcome, of: effect, to: $0, now: t) }
+        try require(try await store.jobs(statuses: [.done]).map(\.id).contains(second.id), check, "the holder could not finish the job")
+        // Settling twice is refused too: the job is no longer running.
+        do {
+            try await store.finish(second, outcome: outcome, now: t.addingTimeInterval(131)) { .unchanged($0) }
+            throw ConformanceFailure(check: check, message: "a finished job was finished again")
+        } catch is LeaseLost {}
     }
 
     func unknownOrder() async throws {

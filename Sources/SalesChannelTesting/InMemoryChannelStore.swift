@@ -115,6 +115,7 @@ public final class InMemoryChannelStore: ChannelStore {
                 guard due, !state.blocked(job, by: { $0 != .done }) else { continue }
                 state.jobs[index].status = .running
                 state.jobs[index].attempts += 1
+                state.jobs[index].claim += 1
                 state.jobs[index].updatedAt = now
                 state.leases[job.id] = now.addingTimeInterval(lease)
                 claimed.append(state.jobs[index])
@@ -123,9 +124,17 @@ public final class InMemoryChannelStore: ChannelStore {
         }
     }
 
-    public func renewLeases(_ ids: [Int64], until: Date) async throws {
+    public func renewLeases(_ jobs: [OutboxJob], until: Date) async throws -> [Int64] {
         state.withLock { state in
-            for job in state.jobs where ids.contains(job.id) && job.status == .running { state.leases[job.id] = until }
+            var lost: [Int64] = []
+            for held in jobs {
+                if let current = state.jobs.first(where: { $0.id == held.id }), current.status == .running, current.claim == held.claim {
+                    state.leases[held.id] = until
+                } else {
+                    lost.append(held.id)
+                }
+            }
+            return lost
         }
     }
 
@@ -156,6 +165,7 @@ public final class InMemoryChannelStore: ChannelStore {
     ) throws {
         try state.withLock { state in
             guard let index = state.jobs.firstIndex(where: { $0.id == job.id }) else { throw StoreError(.jobNotFound, "no job \(job.id)") }
+            guard state.jobs[index].status == .running, state.jobs[index].claim == job.claim else { throw LeaseLost(jobID: job.id) }
             change(&state.jobs[index])
             state.jobs[index].updatedAt = now
             state.leases[job.id] = nil

@@ -148,6 +148,9 @@ struct Summary {
             \(counters.shipmentsConfirmed) shipments confirmed, \(counters.errors) errors, \
             \(String(format: "%.1f", seconds)) s
             """
+        if counters.storeErrors > 0 || counters.leasesLost > 0 {
+            text += "\nstore: \(counters.storeErrors) error(s) ridden out, \(counters.leasesLost) result(s) dropped for a lease another runner took over"
+        }
         if !usage.budgets.isEmpty {
             text += "\nbudget: " + usage.budgets.map(\.description).joined(separator: ", ") + " (last hour / sustained)"
         }

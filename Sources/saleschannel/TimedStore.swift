@@ -35,7 +35,7 @@ final class TimedStore: ChannelStore {
     func events(for id: AmazonOrderID) async throws -> [OrderEvent] { try await base.events(for: id) }
     func quarantined() async throws -> [QuarantinedOrder] { try await base.quarantined() }
     func claimJobs(limit: Int, now: Date, lease: TimeInterval) async throws -> [OutboxJob] { try await base.claimJobs(limit: limit, now: now, lease: lease) }
-    func renewLeases(_ ids: [Int64], until: Date) async throws { try await base.renewLeases(ids, until: until) }
+    func renewLeases(_ jobs: [OutboxJob], until: Date) async throws -> [Int64] { try await base.renewLeases(jobs, until: until) }
     func finish(_ job: OutboxJob, outcome: EffectOutcome, now: Date, decide: @escaping @Sendable (OrderRecord) -> WorkflowDecision) async throws {
         try await base.finish(job, outcome: outcome, now: now, decide: decide)
     }
@@ -46,4 +46,5 @@ final class TimedStore: ChannelStore {
     func replayDeadJobs(_ ids: [Int64], now: Date) async throws -> Int { try await base.replayDeadJobs(ids, now: now) }
     func nextDueJob() async throws -> Date? { try await base.nextDueJob() }
     func statistics() async throws -> StoreStatistics { try await base.statistics() }
+    func close() async { await base.close() }
 }

@@ -7,6 +7,9 @@ struct EffectExecutor: Sendable {
     func execute(_ job: OutboxJob, record: OrderRecord, now: Date) async throws -> EffectOutcome {
         let c = composition
         switch job.effect {
+        case .unreadable(let name, let reason):
+            throw ExecutionError("job \(job.id) (\(name)) cannot be read by this release: \(reason)", permanent: true)
+
         case .assignCustomer:
             return .customerAssigned(try await c.customerPolicy.customer(for: record.order, in: c.backend))
 

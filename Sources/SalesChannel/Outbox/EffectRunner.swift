@@ -17,6 +17,7 @@ public struct EffectRunner: Sendable {
     }
 
     /// Claims and runs one batch. - Returns: how many jobs ran.
+    /// - Throws: only errors of the store while claiming; effects' failures are settled.
     public func runBatch() async throws -> Int {
         let jobs = try await composition.store.claimJobs(
             limit: composition.tuning.batchSize, now: Date(), lease: composition.tuning.lease)
@@ -24,40 +25,76 @@ public struct EffectRunner: Sendable {
         // A heartbeat keeps the leases of this batch alive while its effects run.
         let lease = composition.tuning.lease
         let store = composition.store
-        try await withThrowingTaskGroup(of: Void.self) { batch in
+        let logger = self.logger
+        let statistics = composition.statistics
+        await withTaskGroup(of: Void.self) { batch in
             batch.addTask {
+                var reported: Set<Int64> = []
                 while !Task.isCancelled {
                     try? await Task.sleep(for: .milliseconds(Int(lease * 1000 / 3)))
                     guard !Task.isCancelled else { return }
-                    try? await store.renewLeases(jobs.map(\.id), until: Date().addingTimeInterval(lease))
+                    do {
+                        let lost = try await store.renewLeases(jobs, until: Date().addingTimeInterval(lease))
+                        let new = Set(lost).subtracting(reported)
+                        if !new.isEmpty {
+                            reported.formUnion(new)
+                            logger.warning("lease lost while the effect ran; another runner took the job over", metadata: ["jobs": "\(new.sorted())"])
+                        }
+                    } catch {
+                        statistics.update { $0.storeErrors += 1 }
+                        logger.warning("could not renew the leases of running jobs; retrying", metadata: ["error": "\(error)"])
+                    }
                 }
             }
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                for job in jobs { group.addTask { try await self.run(job) } }
-                try await group.waitForAll()
+            await withTaskGroup(of: Void.self) { group in
+                for job in jobs { group.addTask { await self.run(job) } }
+                await group.waitForAll()
             }
             batch.cancelAll()
         }
         return jobs.count
     }
 
-    func run(_ job: OutboxJob) async throws {
+    /// Runs one claimed job and settles it. Errors of the effect are the job's (retried or
+    /// dead-lettered); errors of the store are not: an effect that ran is never failed for them.
+    func run(_ job: OutboxJob) async {
         let store = composition.store
         let effect = job.effect
-        guard let record = try await store.record(job.amazonOrderID) else {
-            try await store.fail(job, reason: "order \(job.amazonOrderID) is not stored", retryAt: nil, now: Date()) { .unchanged($0) }
+        let record: OrderRecord?
+        do {
+            record = try await store.record(job.amazonOrderID)
+        } catch {
+            composition.statistics.update { $0.storeErrors += 1 }
+            logger.warning("could not read the job's order; its lease will run out and it runs again", metadata: [
+                "job": "\(job.id)", "order": "\(job.amazonOrderID)", "error": "\(error)",
+            ])
             return
         }
-        do {
-            let statistics = self.composition.statistics
-            statistics.started(effect.name)
-            defer { statistics.finished(effect.name) }
-            let outcome = try await EffectExecutor(composition: composition).execute(job, record: record, now: Date())
-            let composition = self.composition
-            try await store.finish(job, outcome: outcome, now: Date()) { current in
-                composition.shaped(Workflow.apply(outcome, of: effect, to: current, now: Date()))
+        guard let record else {
+            _ = await settle(job, "dead-lettering") {
+                try await store.fail(job, reason: "order \(job.amazonOrderID) is not stored", retryAt: nil, now: Date()) { .unchanged($0) }
             }
-            composition.statistics.update { counters in
+            return
+        }
+        let statistics = composition.statistics
+        statistics.started(effect.name)
+        let result: Result<EffectOutcome, any Error>
+        do {
+            result = .success(try await EffectExecutor(composition: composition).execute(job, record: record, now: Date()))
+        } catch {
+            result = .failure(error)
+        }
+        statistics.finished(effect.name)
+        let composition = self.composition
+        switch result {
+        case .success(let outcome):
+            let settled = await settle(job, "finishing") {
+                try await store.finish(job, outcome: outcome, now: Date()) { current in
+                    composition.shaped(Workflow.apply(outcome, of: effect, to: current, now: Date()))
+                }
+            }
+            guard settled else { return }
+            statistics.update { counters in
                 counters.effectsRun += 1
                 switch outcome {
                 case .commerceOrderCreated: counters.commerceOrdersCreated += 1
@@ -67,17 +104,19 @@ public struct EffectRunner: Sendable {
                 default: break
                 }
             }
-        } catch {
+        case .failure(let error):
             let reason = String(describing: error)
             let final = error.isPermanentFailure || job.attempts >= composition.retry.maxAttempts
             let retryAt = final
                 ? nil
                 : Date().addingTimeInterval(composition.retry.delay(afterAttempt: job.attempts, unit: Double.random(in: 0..<1)))
-            let composition = self.composition
-            try await store.fail(job, reason: reason, retryAt: retryAt, now: Date()) { current in
-                composition.shaped(Workflow.failed(effect, on: current, reason: reason, final: final, now: Date()))
+            let settled = await settle(job, "recording the failure of") {
+                try await store.fail(job, reason: reason, retryAt: retryAt, now: Date()) { current in
+                    composition.shaped(Workflow.failed(effect, on: current, reason: reason, final: final, now: Date()))
+                }
             }
-            composition.statistics.update {
+            guard settled else { return }
+            statistics.update {
                 $0.errors += 1
                 if final { $0.deadLettered += 1 }
             }
@@ -88,6 +127,43 @@ public struct EffectRunner: Sendable {
         }
     }
 
+    /// Settles a job with the store. A lost lease is reported and nothing more is done (another
+    /// runner holds the job). A store error is tried again a few times; if it persists, the job
+    /// is left to its lease: it runs again under the same idempotency key, which the effects
+    /// are built to take twice. - Returns: whether the settle was recorded.
+    func settle(_ job: OutboxJob, _ what: String, _ body: () async throws -> Void) async -> Bool {
+        var attempt = 0
+        while true {
+            do {
+                try await body()
+                return true
+            } catch let lost as LeaseLost {
+                composition.statistics.update { $0.leasesLost += 1 }
+                logger.warning("lease lost; another runner holds the job, this result is dropped", metadata: [
+                    "job": "\(lost.jobID)", "order": "\(job.amazonOrderID)", "effect": "\(job.effect.name)",
+                ])
+                return false
+            } catch {
+                attempt += 1
+                composition.statistics.update { $0.storeErrors += 1 }
+                guard attempt < Self.settleAttempts else {
+                    logger.error("could not record a job's result in the store; it runs again when its lease ends", metadata: [
+                        "job": "\(job.id)", "order": "\(job.amazonOrderID)", "effect": "\(job.effect.name)", "error": "\(error)",
+                    ])
+                    return false
+                }
+                logger.warning("store error while \(what) a job; trying again", metadata: ["job": "\(job.id)", "error": "\(error)"])
+                await pause(seconds: 0.05 * Double(attempt))
+            }
+        }
+    }
+
+    /// How many times a settle is tried before the job is left to its lease.
+    static let settleAttempts = 4
+
+    /// How many store errors in a row `drain()` rides out before it gives up.
+    static let drainStoreAttempts = 8
+
     /// Runs jobs until none is due or waiting for a retry; dead-lettered jobs are left.
     /// - Parameter waiting: told, once per wait, when nothing can run for a second or more: until
     ///   when, and how many jobs are held under a lease meanwhile (another process runs them, or
@@ -96,11 +172,27 @@ public struct EffectRunner: Sendable {
         let told = Mutex<Date?>(nil)
         try await lanes { busy in
             var idle = IdleBackoff(limit: composition.tuning.idleInterval)
+            var failures = 0
             while !Task.isCancelled {
-                if try await busy.running({ try await runBatch() }) > 0 { idle.reset(); continue }
+                let ran: Int
+                let due: Date?
+                do {
+                    ran = try await busy.running({ try await runBatch() })
+                    due = ran > 0 || busy.count > 0 ? nil : try await composition.store.nextDueJob()
+                    failures = 0
+                } catch {
+                    // The store failed (a locked or busy database, a full disk): no effect's fault.
+                    failures += 1
+                    composition.statistics.update { $0.storeErrors += 1 }
+                    guard failures < Self.drainStoreAttempts else { throw error }
+                    logger.warning("store error in the outbox; trying again", metadata: ["error": "\(error)", "attempt": "\(failures)"])
+                    await pause(seconds: composition.retry.delay(afterAttempt: failures, unit: 0.5))
+                    continue
+                }
+                if ran > 0 { idle.reset(); continue }
                 // Another lane's jobs may still enqueue follow-ups: look again soon, then less often.
                 if busy.count > 0 { await pause(seconds: idle.next()); continue }
-                guard let due = try await composition.store.nextDueJob() else { return }
+                guard let due else { return }
                 if due.timeIntervalSinceNow >= 1, told.withLock({ told in
                     defer { told = due }
                     return told != due

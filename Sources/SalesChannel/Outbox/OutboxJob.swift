@@ -13,11 +13,15 @@ public struct OutboxJob: Hashable, Codable, Sendable {
     public var lastError: String?
     public var createdAt: Date
     public var updatedAt: Date
+    /// The fencing token of the current claim: raised by every claim and never reset, so a
+    /// runner whose lease lapsed and was taken over can no longer settle or renew the job.
+    public var claim: Int64
 
     public init(
         id: Int64, amazonOrderID: AmazonOrderID, effect: Effect, idempotencyKey: String, status: Status,
-        attempts: Int, nextAttemptAt: Date, lastError: String?, createdAt: Date, updatedAt: Date
+        attempts: Int, nextAttemptAt: Date, lastError: String?, createdAt: Date, updatedAt: Date, claim: Int64 = 0
     ) {
+        self.claim = claim
         self.id = id
         self.amazonOrderID = amazonOrderID
         self.effect = effect
@@ -39,4 +43,12 @@ public struct OutboxJob: Hashable, Codable, Sendable {
         /// Gave up after the allowed attempts, or refused for good; `jobs retry` replays it.
         case dead
     }
+}
+
+/// A runner settled or renewed a job whose lease it no longer holds: the lease ran out and
+/// another runner claimed the job (or it was settled meanwhile). Nothing was changed.
+public struct LeaseLost: Error, Hashable, Sendable, CustomStringConvertible {
+    public var jobID: Int64
+    public init(jobID: Int64) { self.jobID = jobID }
+    public var description: String { "job \(jobID): the lease was lost to another runner; this runner's result was not recorded" }
 }

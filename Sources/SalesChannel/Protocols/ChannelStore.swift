@@ -45,12 +45,18 @@ public protocol ChannelStore: Sendable {
     func events(for id: AmazonOrderID) async throws -> [OrderEvent]
     func quarantined() async throws -> [QuarantinedOrder]
 
-    /// Claims up to `limit` runnable jobs for `lease` seconds.
+    /// Claims up to `limit` runnable jobs for `lease` seconds, each with a new
+    /// ``OutboxJob/claim`` token.
     func claimJobs(limit: Int, now: Date, lease: TimeInterval) async throws -> [OutboxJob]
     /// Extends the leases of jobs still being worked on (a runner's heartbeat), so that a slow
     /// effect is not taken over by another runner; a crashed runner's leases simply run out.
-    func renewLeases(_ ids: [Int64], until: Date) async throws
+    /// Only a job still held under the same claim is renewed.
+    /// - Returns: the ids of the jobs whose lease was lost (taken over or settled meanwhile).
+    @discardableResult
+    func renewLeases(_ jobs: [OutboxJob], until: Date) async throws -> [Int64]
     /// Marks a job done and folds its outcome into the record, with any follow-up effects.
+    /// `finish` and ``fail(_:reason:retryAt:now:decide:)`` are fenced: when the job is no
+    /// longer running under `job.claim`, they change nothing and throw ``LeaseLost``.
     func finish(
         _ job: OutboxJob, outcome: EffectOutcome, now: Date,
         decide: @escaping @Sendable (OrderRecord) -> WorkflowDecision

@@ -18,6 +18,10 @@ public final class RunStatistics: Sendable {
         public var cancellations = 0
         public var errors = 0
         public var deadLettered = 0
+        /// Errors of the store itself (not of effects) that the runner rode out.
+        public var storeErrors = 0
+        /// Results dropped because another runner had taken the job over (fencing).
+        public var leasesLost = 0
         /// Sources that stopped, with the reason a person must act on.
         public var stoppedSources: [String: String] = [:]
         /// What is under way right now, by kind (`sync <source>`, `handoff`, `confirm-shipment`, …),

@@ -22,6 +22,9 @@ public enum Effect: Hashable, Codable, Sendable {
     case confirmShipment(ShipmentID)
     /// Tell the merchant-facing notifiers.
     case notify(MerchantEvent.Kind, detail: String?)
+    /// A stored job this release cannot read (written by a newer release, or damaged), named as
+    /// it was stored. It is never run: a store sets it aside (dead-lettered, with `reason`).
+    case unreadable(name: String, reason: String)
 
     /// How the commerce order is to be created.
     public struct CommercePlan: Hashable, Codable, Sendable {
@@ -47,6 +50,7 @@ public enum Effect: Hashable, Codable, Sendable {
         case .completeCommerceOrder: "complete-commerce-order"
         case .confirmShipment(let id): "confirm-shipment:\(id)"
         case .notify(let kind, let detail): "notify:\(kind.rawValue)" + (detail.map { ":\($0)" } ?? "")
+        case .unreadable(let name, _): name
         }
     }
 
