@@ -25,6 +25,10 @@ public struct OrderRecord: Hashable, Codable, Sendable {
     public var totalsAccepted: Bool?
     /// Plans already made, so that no repetition of snapshots ever plans them twice.
     public var plans: Plans
+    /// How many times each effect's final failure was notified (by effect name), so that a job
+    /// replayed and failing again notifies again under a key of its own. Absent in records
+    /// written before it existed.
+    public var failureNotices: [String: Int]?
     public var firstSeenAt: Date
     public var updatedAt: Date
 

@@ -401,19 +401,28 @@ public enum Workflow {
         case .handOff(let sink):
             record.handoff = .failed
             events.append(event(record, .handoffFailed, "handoff to \(sink) failed: \(reason)", now))
-            effects.append(.notify(.handoffFailed, detail: sink))
+            effects.append(.notify(.handoffFailed, detail: noticeDetail(sink, for: effect, on: &record)))
         case .confirmShipment(let id):
             if let index = record.shipments.firstIndex(where: { $0.id == id }) {
                 record.shipments[index].amazonConfirmation = .failed
                 record.shipments[index].lastError = reason
             }
             events.append(event(record, .shipmentRefused, "Amazon refused shipment \(id): \(reason)", now))
-            effects.append(.notify(.shipmentRefused, detail: id.rawValue))
+            effects.append(.notify(.shipmentRefused, detail: noticeDetail(id.rawValue, for: effect, on: &record)))
         default:
             events.append(event(record, .deadLettered, "\(effect.name) dead-lettered: \(reason)", now))
-            if case .notify = effect {} else { effects.append(.notify(.deadLettered, detail: effect.name)) }
+            if case .notify = effect {} else { effects.append(.notify(.deadLettered, detail: noticeDetail(effect.name, for: effect, on: &record))) }
         }
         return WorkflowDecision(record: record, effects: effects, events: events)
+    }
+
+    /// The detail of a failure notice: `detail` the first time `effect` fails for good, then
+    /// `detail#2`, `detail#3`, … (a replayed job that fails again is notified again; the same
+    /// key would be taken for a repeat and dropped).
+    static func noticeDetail(_ detail: String, for effect: Effect, on record: inout OrderRecord) -> String {
+        let count = (record.failureNotices?[effect.name] ?? 0) + 1
+        record.failureNotices = (record.failureNotices ?? [:]).merging([effect.name: count]) { $1 }
+        return count == 1 ? detail : "\(detail)#\(count)"
     }
 
     static func event(_ record: OrderRecord, _ kind: OrderEvent.Kind, _ message: String, _ now: Date) -> OrderEvent {
