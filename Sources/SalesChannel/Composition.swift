@@ -14,6 +14,8 @@ public struct Composition: Sendable {
     /// Sinks by name; every merchant-fulfilled order is handed to each of them.
     public var sinks: [String: any ShipmentSink]
     public var notifiers: [any Notifier]
+    /// The notifiers' names, in the same order: a notification is one job per name.
+    public var notifierNames: [String]
     public var settings: OrderSettings
     public var retry: RetryPolicy
     public var tuning: Tuning
@@ -23,8 +25,12 @@ public struct Composition: Sendable {
     public init(
         store: any ChannelStore, backend: any CommerceBackend, sources: [any OrderSource],
         customerPolicy: any CustomerPolicy, sinks: [String: any ShipmentSink] = [:], notifiers: [any Notifier] = [],
+        notifierNames: [String] = [],
         settings: OrderSettings = OrderSettings(), retry: RetryPolicy = RetryPolicy(), tuning: Tuning = Tuning()
     ) {
+        // Unnamed notifiers are named by position (`notifier-1`, …); name them to keep their
+        // pending notifications when the list is reordered.
+        self.notifierNames = notifiers.indices.map { $0 < notifierNames.count ? notifierNames[$0] : "notifier-\($0 + 1)" }
         self.store = store
         self.backend = backend
         self.sources = sources
@@ -80,9 +86,11 @@ public struct Composition: Sendable {
     /// A decision as this composition stores it: notifications are only enqueued when there is
     /// a notifier to deliver them (otherwise they would be outbox jobs that do nothing).
     public func shaped(_ decision: WorkflowDecision) -> WorkflowDecision {
-        guard notifiers.isEmpty else { return decision }
         var decision = decision
-        decision.effects.removeAll { if case .notify = $0 { true } else { false } }
+        decision.effects = decision.effects.flatMap { effect -> [Effect] in
+            guard case .notify(let kind, let detail, nil) = effect else { return [effect] }
+            return notifierNames.map { .notify(kind, detail: detail, notifier: $0) }
+        }
         return decision
     }
 

@@ -45,12 +45,19 @@ struct EffectExecutor: Sendable {
             try await source.confirmShipment(try shipment(id, in: record), of: record.order)
             return .shipmentConfirmed(id)
 
-        case .notify(let kind, let detail):
+        case .notify(let kind, let detail, let name):
             let event = MerchantEvent(
                 kind: kind, amazonOrderID: record.amazonOrderID, marketplaceID: record.order.marketplaceID,
                 fulfillmentChannel: record.order.fulfillmentChannel, commerceOrderNumber: record.commerceOrderNumber,
                 detail: detail, message: Self.message(kind, record: record, detail: detail), occurredAt: now)
-            for notifier in c.notifiers { try await notifier.notify(event) }
+            guard let name else {
+                for notifier in c.notifiers { try await notifier.notify(event) }
+                return .notified
+            }
+            guard let index = c.notifierNames.firstIndex(of: name) else {
+                throw ExecutionError("no notifier named `\(name)` is configured; configured: \(c.notifierNames.joined(separator: ", "))", permanent: true)
+            }
+            try await c.notifiers[index].notify(event)
             return .notified
         }
     }

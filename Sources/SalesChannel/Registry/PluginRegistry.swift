@@ -100,9 +100,17 @@ public struct PluginRegistry: Sendable {
             if let sink = try attempt({ try build(section, from: sinks, kind: .sink, default: nil, context: context) }) { builtSinks[name] = sink }
         }
         var builtNotifiers: [any Notifier] = []
+        var notifierNames: [String] = []
         for section in try root.list("notifiers") {
+            let pluginName = try section.string("plugin") ?? ""
+            let name = try section.string("name") ?? pluginName
+            guard !notifierNames.contains(name) else {
+                try root.report(DeploymentError(file: root.file, key: section.keyPath("name"), problem: "a second notifier named `\(name)`; give each notifier a distinct `name`"))
+                continue
+            }
             if let notifier = try attempt({ try build(section, from: notifiers, kind: .notifier, default: nil, context: context) }) {
                 builtNotifiers.append(notifier)
+                notifierNames.append(name)
             }
         }
 
@@ -126,7 +134,7 @@ public struct PluginRegistry: Sendable {
         }
         return Composition(
             store: store.store, backend: store.backend, sources: builtSources, customerPolicy: policy,
-            sinks: builtSinks, notifiers: builtNotifiers, settings: settings, retry: retry, tuning: tuning)
+            sinks: builtSinks, notifiers: builtNotifiers, notifierNames: notifierNames, settings: settings, retry: retry, tuning: tuning)
     }
 
     /// Builds the store alone (for commands that only read it); nothing else of the file is

@@ -21,7 +21,10 @@ public enum Effect: Hashable, Codable, Sendable {
     /// Confirm a shipment to Amazon with its tracking (MFN step 5).
     case confirmShipment(ShipmentID)
     /// Tell the merchant-facing notifiers.
-    case notify(MerchantEvent.Kind, detail: String?)
+    /// Tell the merchant. The workflow emits it for every notifier (`notifier` nil); the
+    /// ``Composition`` turns it into one job per configured notifier, so that one notifier
+    /// failing is retried alone. Jobs stored before that (nil) tell every notifier.
+    case notify(MerchantEvent.Kind, detail: String?, notifier: String? = nil)
     /// A stored job this release cannot read (written by a newer release, or damaged), named as
     /// it was stored. It is never run: a store sets it aside (dead-lettered, with `reason`).
     case unreadable(name: String, reason: String)
@@ -49,7 +52,8 @@ public enum Effect: Hashable, Codable, Sendable {
         case .recordCommerceShipment(let id): "commerce-shipment:\(id)"
         case .completeCommerceOrder: "complete-commerce-order"
         case .confirmShipment(let id): "confirm-shipment:\(id)"
-        case .notify(let kind, let detail): "notify:\(kind.rawValue)" + (detail.map { ":\($0)" } ?? "")
+        case .notify(let kind, let detail, let notifier):
+            "notify:\(kind.rawValue)" + (detail.map { ":\($0)" } ?? "") + (notifier.map { "@\($0)" } ?? "")
         case .unreadable(let name, _): name
         }
     }
