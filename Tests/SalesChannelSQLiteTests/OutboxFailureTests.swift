@@ -70,7 +70,9 @@ struct OutboxFailureTests {
             let sink = RecordingShipmentSink()
             let composition = Composition(
                 store: store, backend: InMemoryCommerceBackend(), sources: [ScriptedOrderSource(count: 30, seed: 5)],
-                customerPolicy: FixedCustomerPolicy(), sinks: ["erp": sink], retry: RetryPolicy(maxAttempts: 1, baseDelay: 0.001, maxDelay: 0.001))
+                customerPolicy: FixedCustomerPolicy(), sinks: ["erp": sink], retry: RetryPolicy(maxAttempts: 1, baseDelay: 0.001, maxDelay: 0.001),
+                // A lease far longer than the test: a job can only run twice through a failed settle, never because a slow machine let its lease run out.
+                tuning: Composition.Tuning(lease: 3600))
             var logger = Logger(label: "test")
             logger.logLevel = .critical
             try await composition.runOnce(logger: logger)
