@@ -30,7 +30,16 @@ public struct Composition: Sendable {
     ) {
         // Unnamed notifiers are named by position (`notifier-1`, …); name them to keep their
         // pending notifications when the list is reordered.
-        self.notifierNames = notifiers.indices.map { $0 < notifierNames.count ? notifierNames[$0] : "notifier-\($0 + 1)" }
+        var names: [String] = []
+        for index in notifiers.indices {
+            let given = index < notifierNames.count ? notifierNames[index] : "notifier-\(index + 1)"
+            // Two notifiers of one name would share their jobs' keys, and one would hear nothing.
+            var name = given
+            var suffix = 2
+            while names.contains(name) { name = "\(given)-\(suffix)"; suffix += 1 }
+            names.append(name)
+        }
+        self.notifierNames = names
         self.store = store
         self.backend = backend
         self.sources = sources

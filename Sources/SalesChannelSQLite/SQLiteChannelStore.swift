@@ -197,7 +197,11 @@ public struct SQLiteChannelStore: ChannelStore {
             ).execute(arguments: [status.rawValue, nextAttemptAt?.timeIntervalSince1970, error, now.timeIntervalSince1970, job.id, job.claim])
             // Fenced: another runner holds the job now (or it was settled); change nothing.
             guard db.changesCount == 1 else { throw LeaseLost(jobID: job.id) }
-            if let stored = try loadRecord(job.amazonOrderID, db) {
+            // A record this release cannot read still lets its job's status move (else the job
+            // would come back at every lease); the record itself is left as it is.
+            let stored: OrderRecord?
+            do { stored = try loadRecord(job.amazonOrderID, db) } catch is DecodingError { stored = nil }
+            if let stored {
                 let decision = decide(stored)
                 if decision.changed { try store(decision, db, now: now) }
             }

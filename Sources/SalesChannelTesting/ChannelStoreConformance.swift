@@ -235,15 +235,20 @@ public struct ChannelStoreConformance: Sendable {
         try require(try await store.jobs(statuses: [.dead]).isEmpty, check, "the lapsed runner dead-lettered the job")
         try require(try await store.record("A")?.lastError == nil, check, "the lapsed runner's failure reached the record")
         try require(try await store.jobs(statuses: [.running]).map(\.id).contains(second.id), check, "the job is no longer the second runner's")
-        // Its renewal did not extend the second runner's lease either: that one ends at +180.
+        // The holder renews its own lease.
         try require(try await store.renewLeases([second], until: t.addingTimeInterval(170)) == [], check, "the holder's renewal was refused")
-        try await store.finish(second, outcome: outcome, now: t.addingTimeInterval(130)) { Workflow.apply(outcome, of: effect, to: $0, now: t) }
-        try require(try await store.jobs(statuses: [.done]).map(\.id).contains(second.id), check, "the holder could not finish the job")
+        // The lapsed runner's renewal (to +10000) extended nothing: after +170 the job can be claimed again.
+        let third = try await store.claimJobs(limit: 100, now: t.addingTimeInterval(190), lease: 60).first { $0.id == first[0].id }
+        guard let third else { throw ConformanceFailure(check: check, message: "a renewal without the lease kept the job from being claimed") }
+        try await store.finish(third, outcome: outcome, now: t.addingTimeInterval(191)) { Workflow.apply(outcome, of: effect, to: $0, now: t) }
+        try require(try await store.jobs(statuses: [.done]).map(\.id).contains(third.id), check, "the holder could not finish the job")
         // Settling twice is refused too: the job is no longer running.
-        do {
-            try await store.finish(second, outcome: outcome, now: t.addingTimeInterval(131)) { .unchanged($0) }
-            throw ConformanceFailure(check: check, message: "a finished job was finished again")
-        } catch is LeaseLost {}
+        for stale in [second, third] {
+            do {
+                try await store.finish(stale, outcome: outcome, now: t.addingTimeInterval(192)) { .unchanged($0) }
+                throw ConformanceFailure(check: check, message: "a finished job was finished again (claim \(stale.claim))")
+            } catch is LeaseLost {}
+        }
     }
 
     func unknownOrder() async throws {

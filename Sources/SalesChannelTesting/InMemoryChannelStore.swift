@@ -164,7 +164,7 @@ public final class InMemoryChannelStore: ChannelStore {
         _ job: OutboxJob, now: Date, decide: (OrderRecord) -> WorkflowDecision, change: (inout OutboxJob) -> Void
     ) throws {
         try state.withLock { state in
-            guard let index = state.jobs.firstIndex(where: { $0.id == job.id }) else { throw StoreError(.jobNotFound, "no job \(job.id)") }
+            guard let index = state.jobs.firstIndex(where: { $0.id == job.id }) else { throw LeaseLost(jobID: job.id) }
             guard state.jobs[index].status == .running, state.jobs[index].claim == job.claim else { throw LeaseLost(jobID: job.id) }
             change(&state.jobs[index])
             state.jobs[index].updatedAt = now

@@ -15,10 +15,13 @@ final class FailingStore: ChannelStore {
     private let claims = Mutex(0)
     /// Every how many claims one fails (0: never).
     let failEveryClaim: Int
+    /// Every `finish` of these effects fails, for ever (a record that cannot be written).
+    let finishNeverWorksFor: String?
 
-    init(_ base: any ChannelStore, failEveryClaim: Int) {
+    init(_ base: any ChannelStore, failEveryClaim: Int, finishNeverWorksFor: String? = nil) {
         self.base = base
         self.failEveryClaim = failEveryClaim
+        self.finishNeverWorksFor = finishNeverWorksFor
     }
 
     struct Unavailable: Error, CustomStringConvertible { var description: String { "database is locked (injected)" } }
@@ -45,7 +48,7 @@ final class FailingStore: ChannelStore {
     func renewLeases(_ jobs: [OutboxJob], until: Date) async throws -> [Int64] { try await base.renewLeases(jobs, until: until) }
     func finish(_ job: OutboxJob, outcome: EffectOutcome, now: Date, decide: @escaping @Sendable (OrderRecord) -> WorkflowDecision) async throws {
         let first = finished.withLock { $0.insert(job.id).inserted }
-        if first { throw Unavailable() }
+        if first || finishNeverWorksFor.map({ job.effect.name.hasPrefix($0) }) == true { throw Unavailable() }
         try await base.finish(job, outcome: outcome, now: now, decide: decide)
     }
     func fail(_ job: OutboxJob, reason: String, retryAt: Date?, now: Date, decide: @escaping @Sendable (OrderRecord) -> WorkflowDecision) async throws {
@@ -87,6 +90,26 @@ struct OutboxFailureTests {
             let counters = composition.statistics.snapshot
             #expect(counters.storeErrors >= jobs.count, "\(name): \(counters.storeErrors) store errors counted")
             #expect(counters.deadLettered == 0 && counters.errors == 0, "\(name)")
+        }
+    }
+
+    /// A store that never records one kind of result does not make `run --once` loop: each
+    /// such job is retried like a failed attempt and dead-lettered after the allowed attempts.
+    @Test func aStoreThatNeverRecordsAResultEndsInADeadLetterNotALoop() async throws {
+        for (name, base) in try Self.stores() {
+            let store = FailingStore(base, failEveryClaim: 0, finishNeverWorksFor: "handoff:")
+            let sink = RecordingShipmentSink()
+            let composition = Composition(
+                store: store, backend: InMemoryCommerceBackend(), sources: [ScriptedOrderSource(count: 12, seed: 6)],
+                customerPolicy: FixedCustomerPolicy(), sinks: ["erp": sink], retry: RetryPolicy(maxAttempts: 2, baseDelay: 0.001, maxDelay: 0.001),
+                tuning: Composition.Tuning(lease: 3600))
+            var logger = Logger(label: "test")
+            logger.logLevel = .critical
+            try await composition.runOnce(logger: logger)
+            let handoffs = try await base.jobs(statuses: []).filter { $0.effect.name.hasPrefix("handoff:") }
+            #expect(!handoffs.isEmpty)
+            #expect(handoffs.allSatisfy { $0.status == .dead && ($0.lastError ?? "").contains("could not be recorded") }, "\(name)")
+            #expect(sink.handoffs.count == handoffs.count && sink.attempts == 2 * handoffs.count, "\(name): \(sink.attempts) deliveries, bounded by the attempts")
         }
     }
 

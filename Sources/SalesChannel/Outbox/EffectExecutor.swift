@@ -49,7 +49,7 @@ struct EffectExecutor: Sendable {
             let event = MerchantEvent(
                 kind: kind, amazonOrderID: record.amazonOrderID, marketplaceID: record.order.marketplaceID,
                 fulfillmentChannel: record.order.fulfillmentChannel, commerceOrderNumber: record.commerceOrderNumber,
-                detail: detail, message: Self.message(kind, record: record, detail: detail), occurredAt: now)
+                detail: detail, message: Self.message(kind, record: record, detail: detail.map(Self.withoutGeneration)), occurredAt: now)
             guard let name else {
                 for notifier in c.notifiers { try await notifier.notify(event) }
                 return .notified
@@ -73,6 +73,12 @@ struct EffectExecutor: Sendable {
             throw ExecutionError("shipment \(id) is not recorded on order \(record.amazonOrderID)", permanent: true)
         }
         return shipment
+    }
+
+    /// `erp#2` → `erp`: a repeated failure's notice is told in the same words as the first.
+    static func withoutGeneration(_ detail: String) -> String {
+        guard let mark = detail.lastIndex(of: "#"), Int(detail[detail.index(after: mark)...]) != nil else { return detail }
+        return String(detail[..<mark])
     }
 
     static func message(_ kind: MerchantEvent.Kind, record: OrderRecord, detail: String?) -> String {

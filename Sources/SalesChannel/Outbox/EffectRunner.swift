@@ -27,14 +27,17 @@ public struct EffectRunner: Sendable {
         let store = composition.store
         let logger = self.logger
         let statistics = composition.statistics
+        let settled = SettledJobs()
         await withTaskGroup(of: Void.self) { batch in
             batch.addTask {
                 var reported: Set<Int64> = []
                 while !Task.isCancelled {
                     try? await Task.sleep(for: .milliseconds(Int(lease * 1000 / 3)))
                     guard !Task.isCancelled else { return }
+                    // Only the jobs still running here: a settled one is no longer this runner's.
+                    let running = settled.ids.withLock { done in jobs.filter { !done.contains($0.id) } }
                     do {
-                        let lost = try await store.renewLeases(jobs, until: Date().addingTimeInterval(lease))
+                        let lost = try await store.renewLeases(running, until: Date().addingTimeInterval(lease))
                         let new = Set(lost).subtracting(reported)
                         if !new.isEmpty {
                             reported.formUnion(new)
@@ -47,7 +50,12 @@ public struct EffectRunner: Sendable {
                 }
             }
             await withTaskGroup(of: Void.self) { group in
-                for job in jobs { group.addTask { await self.run(job) } }
+                for job in jobs {
+                    group.addTask {
+                        await self.run(job)
+                        settled.ids.withLock { _ = $0.insert(job.id) }
+                    }
+                }
                 await group.waitForAll()
             }
             batch.cancelAll()
@@ -65,9 +73,7 @@ public struct EffectRunner: Sendable {
             record = try await store.record(job.amazonOrderID)
         } catch {
             composition.statistics.update { $0.storeErrors += 1 }
-            logger.warning("could not read the job's order; its lease will run out and it runs again", metadata: [
-                "job": "\(job.id)", "order": "\(job.amazonOrderID)", "error": "\(error)",
-            ])
+            await setAside(job, because: "its order could not be read from the store: \(error)")
             return
         }
         guard let record else {
@@ -93,7 +99,10 @@ public struct EffectRunner: Sendable {
                     composition.shaped(Workflow.apply(outcome, of: effect, to: current, now: Date()))
                 }
             }
-            guard settled else { return }
+            guard settled == .recorded else {
+                if case .failed(let error) = settled { await setAside(job, because: "it ran, but its result could not be recorded: \(error)") }
+                return
+            }
             statistics.update { counters in
                 counters.effectsRun += 1
                 switch outcome {
@@ -115,7 +124,10 @@ public struct EffectRunner: Sendable {
                     composition.shaped(Workflow.failed(effect, on: current, reason: reason, final: final, now: Date()))
                 }
             }
-            guard settled else { return }
+            guard settled == .recorded else {
+                if case .failed(let error) = settled { await setAside(job, because: "\(reason); and the failure could not be recorded: \(error)") }
+                return
+            }
             statistics.update {
                 $0.errors += 1
                 if final { $0.deadLettered += 1 }
@@ -127,35 +139,55 @@ public struct EffectRunner: Sendable {
         }
     }
 
+    /// What became of a settle.
+    enum Settled: Equatable {
+        case recorded
+        /// Another runner holds the job now; nothing was changed.
+        case leaseLost
+        /// The store kept failing.
+        case failed(String)
+    }
+
     /// Settles a job with the store. A lost lease is reported and nothing more is done (another
-    /// runner holds the job). A store error is tried again a few times; if it persists, the job
-    /// is left to its lease: it runs again under the same idempotency key, which the effects
-    /// are built to take twice. - Returns: whether the settle was recorded.
-    func settle(_ job: OutboxJob, _ what: String, _ body: () async throws -> Void) async -> Bool {
+    /// runner holds the job). A store error is tried again a few times before giving up.
+    func settle(_ job: OutboxJob, _ what: String, _ body: () async throws -> Void) async -> Settled {
         var attempt = 0
         while true {
             do {
                 try await body()
-                return true
+                return .recorded
             } catch let lost as LeaseLost {
                 composition.statistics.update { $0.leasesLost += 1 }
                 logger.warning("lease lost; another runner holds the job, this result is dropped", metadata: [
                     "job": "\(lost.jobID)", "order": "\(job.amazonOrderID)", "effect": "\(job.effect.name)",
                 ])
-                return false
+                return .leaseLost
             } catch {
                 attempt += 1
                 composition.statistics.update { $0.storeErrors += 1 }
-                guard attempt < Self.settleAttempts else {
-                    logger.error("could not record a job's result in the store; it runs again when its lease ends", metadata: [
-                        "job": "\(job.id)", "order": "\(job.amazonOrderID)", "effect": "\(job.effect.name)", "error": "\(error)",
-                    ])
-                    return false
-                }
+                guard attempt < Self.settleAttempts else { return .failed("\(error)") }
                 logger.warning("store error while \(what) a job; trying again", metadata: ["job": "\(job.id)", "error": "\(error)"])
                 await pause(seconds: 0.05 * Double(attempt))
             }
         }
+    }
+
+    /// When the store keeps failing for one job (its order cannot be read, its result cannot be
+    /// recorded), the job's status alone is settled, without touching its order: retried later
+    /// like a failed attempt, dead-lettered after ``RetryPolicy/maxAttempts``. Looping on it at
+    /// every lease would repeat the effect for ever and keep `run --once` from finishing.
+    func setAside(_ job: OutboxJob, because reason: String) async {
+        let final = job.attempts >= composition.retry.maxAttempts
+        let retryAt = final ? nil : Date().addingTimeInterval(composition.retry.delay(afterAttempt: job.attempts, unit: Double.random(in: 0..<1)))
+        let store = composition.store
+        let settled = await settle(job, "setting aside") {
+            try await store.fail(job, reason: reason, retryAt: retryAt, now: Date()) { .unchanged($0) }
+        }
+        if settled == .recorded, final { composition.statistics.update { $0.deadLettered += 1 } }
+        logger.error(final ? "job dead-lettered: the store keeps failing for it" : "the store keeps failing for a job; it is retried later", metadata: [
+            "job": "\(job.id)", "order": "\(job.amazonOrderID)", "effect": "\(job.effect.name)", "attempt": "\(job.attempts)",
+            "reason": "\(reason)", "recorded": "\(settled == .recorded)",
+        ])
     }
 
     /// How many times a settle is tried before the job is left to its lease.
@@ -175,10 +207,14 @@ public struct EffectRunner: Sendable {
             var failures = 0
             while !Task.isCancelled {
                 let ran: Int
-                let due: Date?
+                var due: Date?
+                var othersBusy = false
                 do {
                     ran = try await busy.running({ try await runBatch() })
-                    due = ran > 0 || busy.count > 0 ? nil : try await composition.store.nextDueJob()
+                    // Looked at once: a lane that saw another busy must not then take "nothing
+                    // due" for the end of the work.
+                    othersBusy = busy.count > 0
+                    if ran == 0, !othersBusy { due = try await composition.store.nextDueJob() }
                     failures = 0
                 } catch {
                     // The store failed (a locked or busy database, a full disk): no effect's fault.
@@ -191,7 +227,7 @@ public struct EffectRunner: Sendable {
                 }
                 if ran > 0 { idle.reset(); continue }
                 // Another lane's jobs may still enqueue follow-ups: look again soon, then less often.
-                if busy.count > 0 { await pause(seconds: idle.next()); continue }
+                if othersBusy { await pause(seconds: idle.next()); continue }
                 guard let due else { return }
                 if due.timeIntervalSinceNow >= 1, told.withLock({ told in
                     defer { told = due }
@@ -247,6 +283,11 @@ public struct DrainWait: Sendable, Hashable {
     /// Jobs claimed under a lease that has not expired: held by another process, or by one that
     /// stopped without finishing them (taken over when the lease expires).
     public var jobsHeldByLease: Int
+}
+
+/// The jobs of a batch already settled, which its heartbeat no longer renews.
+final class SettledJobs: Sendable {
+    let ids = Mutex<Set<Int64>>([])
 }
 
 /// How many of the runner's lanes have a batch in flight.
