@@ -170,6 +170,8 @@ struct ProgressLine: Service {
         let terminal = isatty(STDERR_FILENO) == 1
         while !Task.isShuttingDownGracefully {
             try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(1)) }
+            // Stopping: the stop's own line says what happens now; no figures after it.
+            guard !Task.isShuttingDownGracefully else { return }
             guard let store = try? await composition.store.statistics() else { continue }
             let c = composition.statistics.snapshot
             let usage = await composition.sourceUsage()
