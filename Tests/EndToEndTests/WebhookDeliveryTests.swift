@@ -7,16 +7,16 @@ import Testing
 
 /// How the webhook sink sorts an ERP's answers: delivered, retried later, or refused for good.
 struct WebhookDeliveryTests {
-    /// A receiver answering `/status/<code>` with that status (and a body naming it), `/slow` after 30 s (far beyond any timeout a test sets, however busy the machine).
+    /// A receiver answering `/status/<code>` with that status (and a body naming it), `/slow` never (the connection stays open until the receiver is killed, so no timeout a test sets can race the answer, however busy the machine).
     static func startReceiver() throws -> (process: Process, port: Int) {
         let script = """
-            import sys, time
+            import sys, threading
             from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
             class Answers(BaseHTTPRequestHandler):
                 def do_POST(self):
                     self.rfile.read(int(self.headers.get("Content-Length", "0")))
                     if self.path == "/slow":
-                        time.sleep(30)
+                        threading.Event().wait()
                         status = 200
                     else:
                         status = int(self.path.split("?")[0].rsplit("/", 1)[-1])

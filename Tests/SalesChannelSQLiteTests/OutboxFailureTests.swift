@@ -67,18 +67,28 @@ struct OutboxFailureTests {
         [("in-memory", InMemoryChannelStore()), ("sqlite", SQLiteChannelStore(database: try SQLiteConformanceTests.freshDatabase()))]
     }
 
+    /// Scripted orders into `store`, handed to `sink`, with near-zero retry delays and a lease far
+    /// longer than the test: a job can run twice only through the store's failures, never because
+    /// a slow machine let its lease run out.
+    static func composition(_ store: any ChannelStore, sink: RecordingShipmentSink, orders: Int, seed: UInt64, maxAttempts: Int) -> Composition {
+        Composition(
+            store: store, backend: InMemoryCommerceBackend(), sources: [ScriptedOrderSource(count: orders, seed: seed)],
+            customerPolicy: FixedCustomerPolicy(), sinks: ["erp": sink], retry: RetryPolicy(maxAttempts: maxAttempts, baseDelay: 0.001, maxDelay: 0.001),
+            tuning: Composition.Tuning(lease: 3600))
+    }
+
+    static let quiet: Logger = {
+        var logger = Logger(label: "test")
+        logger.logLevel = .critical
+        return logger
+    }()
+
     @Test func aFailingSettleNeverRunsAnEffectTwiceNorDeadLettersIt() async throws {
         for (name, base) in try Self.stores() {
             let store = FailingStore(base, failEveryClaim: 3)
             let sink = RecordingShipmentSink()
-            let composition = Composition(
-                store: store, backend: InMemoryCommerceBackend(), sources: [ScriptedOrderSource(count: 30, seed: 5)],
-                customerPolicy: FixedCustomerPolicy(), sinks: ["erp": sink], retry: RetryPolicy(maxAttempts: 1, baseDelay: 0.001, maxDelay: 0.001),
-                // A lease far longer than the test: a job can only run twice through a failed settle, never because a slow machine let its lease run out.
-                tuning: Composition.Tuning(lease: 3600))
-            var logger = Logger(label: "test")
-            logger.logLevel = .critical
-            try await composition.runOnce(logger: logger)
+            let composition = Self.composition(store, sink: sink, orders: 30, seed: 5, maxAttempts: 1)
+            try await composition.runOnce(logger: Self.quiet)
             let jobs = try await base.jobs(statuses: [])
             #expect(!jobs.isEmpty)
             #expect(jobs.allSatisfy { $0.status == .done }, "\(name): \(jobs.filter { $0.status != .done }.map { "\($0.effect.name) \($0.status)" })")
@@ -99,13 +109,8 @@ struct OutboxFailureTests {
         for (name, base) in try Self.stores() {
             let store = FailingStore(base, failEveryClaim: 0, finishNeverWorksFor: "handoff:")
             let sink = RecordingShipmentSink()
-            let composition = Composition(
-                store: store, backend: InMemoryCommerceBackend(), sources: [ScriptedOrderSource(count: 12, seed: 6)],
-                customerPolicy: FixedCustomerPolicy(), sinks: ["erp": sink], retry: RetryPolicy(maxAttempts: 2, baseDelay: 0.001, maxDelay: 0.001),
-                tuning: Composition.Tuning(lease: 3600))
-            var logger = Logger(label: "test")
-            logger.logLevel = .critical
-            try await composition.runOnce(logger: logger)
+            let composition = Self.composition(store, sink: sink, orders: 12, seed: 6, maxAttempts: 2)
+            try await composition.runOnce(logger: Self.quiet)
             let handoffs = try await base.jobs(statuses: []).filter { $0.effect.name.hasPrefix("handoff:") }
             #expect(!handoffs.isEmpty)
             #expect(handoffs.allSatisfy { $0.status == .dead && ($0.lastError ?? "").contains("could not be recorded") }, "\(name)")
