@@ -126,8 +126,14 @@ public final class SQLiteDatabase: Sendable {
     /// into place; when another process published one first, theirs is kept.
     static func createAtomically(_ path: String, configuration: Configuration) throws {
         let target = URL(fileURLWithPath: path)
-        let temporary = target.deletingLastPathComponent()
-            .appendingPathComponent(".\(target.lastPathComponent).creating-\(UUID().uuidString)").path
+        let folder = target.deletingLastPathComponent()
+        let prefix = ".\(target.lastPathComponent).creating-"
+        // What a creator killed mid-way left (its process is gone) is removed first.
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? [] where name.hasPrefix(prefix) {
+            guard let pid = pid_t(name.dropFirst(prefix.count).prefix { $0 != "-" }), pid != getpid(), kill(pid, 0) != 0, errno == ESRCH else { continue }
+            unlink(folder.appendingPathComponent(name).path)
+        }
+        let temporary = folder.appendingPathComponent("\(prefix)\(getpid())-\(UUID().uuidString)").path
         defer {
             for suffix in ["", "-wal", "-shm"] { unlink(temporary + suffix) }
         }

@@ -45,6 +45,11 @@ struct CrashTests {
             kill(running.process.processIdentifier, SIGKILL)
             running.process.waitUntilExit()
             // Count the kills that struck with work still to do (pages unread or jobs not done).
+            // Killed before the new database was published whole: nothing was done yet.
+            guard FileManager.default.fileExists(atPath: cli.directory.appendingPathComponent("crash.sqlite").path) else {
+                killedMidWork += 1
+                continue
+            }
             let database = try DatabaseQueue(path: cli.directory.appendingPathComponent("crash.sqlite").path)
             let outstanding = try await database.read { db in
                 let checkpoint = try String.fetchOne(db, sql: "SELECT value FROM checkpoints").flatMap { Int($0) } ?? 0
@@ -61,6 +66,8 @@ struct CrashTests {
         // address) is gone once a run has started again.
         let hidden = try FileManager.default.contentsOfDirectory(atPath: cli.directory.appendingPathComponent("handoffs").path).filter { $0.hasPrefix(".") }
         #expect(hidden.isEmpty, "left in the ERP's folder: \(hidden.prefix(5))")
+        let creating = try FileManager.default.contentsOfDirectory(atPath: cli.directory.path).filter { $0.contains(".creating-") }
+        #expect(creating.isEmpty, "a killed creator's temporary database was left: \(creating)")
 
         let source = ScriptedOrderSource(count: Self.orders, seed: UInt64(Self.seed))
         let reachedUnshipped = source.orders(thatReached: .unshipped)
