@@ -4,7 +4,8 @@ import SalesChannel
 
 /// A ``ShipmentSink`` that POSTs each order (and each cancellation) to an ERP's URL as a
 /// ``HandoffEnvelope``, signed (`SalesChannel-Signature`) and with an `Idempotency-Key` header
-/// the ERP uses to ignore repeats.
+/// the ERP uses to ignore repeats. A delivery a person asked for again (`jobs replay`) has a key
+/// of its own and a `SalesChannel-Replay: <generation>` header.
 ///
 /// A 2xx answer delivers; 408, 429, 5xx, timeouts and connection failures are retried by the
 /// outbox with backoff; any other answer is a refusal, recorded with the ERP's answer and not
@@ -21,18 +22,29 @@ public struct WebhookSink: ShipmentSink {
     }
 
     public func handOff(_ document: HandoffDocument, idempotencyKey: String) async throws -> String? {
-        let answer = try await send(HandoffEnvelope(type: .order, idempotencyKey: idempotencyKey, order: document.version(schemaVersion)))
+        try await handOff(document, delivery: HandoffDelivery(idempotencyKey: idempotencyKey))
+    }
+
+    public func cancel(_ document: HandoffDocument, idempotencyKey: String) async throws {
+        try await cancel(document, delivery: HandoffDelivery(idempotencyKey: idempotencyKey))
+    }
+
+    /// A replay carries its own `Idempotency-Key` and a `SalesChannel-Replay: <generation>` header.
+    public func handOff(_ document: HandoffDocument, delivery: HandoffDelivery) async throws -> String? {
+        let answer = try await send(HandoffEnvelope(type: .order, idempotencyKey: delivery.idempotencyKey, order: document.version(schemaVersion)), delivery)
         struct Reference: Decodable { var reference: String? }
         return (try? JSONDecoder().decode(Reference.self, from: Data(answer.body.utf8)))?.reference
     }
 
-    public func cancel(_ document: HandoffDocument, idempotencyKey: String) async throws {
-        _ = try await send(HandoffEnvelope(type: .cancellation, idempotencyKey: idempotencyKey, order: document.version(schemaVersion)))
+    public func cancel(_ document: HandoffDocument, delivery: HandoffDelivery) async throws {
+        _ = try await send(HandoffEnvelope(type: .cancellation, idempotencyKey: delivery.idempotencyKey, order: document.version(schemaVersion)), delivery)
     }
 
-    private func send(_ envelope: HandoffEnvelope) async throws -> WebhookDelivery.Answer {
+    private func send(_ envelope: HandoffEnvelope, _ context: HandoffDelivery) async throws -> WebhookDelivery.Answer {
         do {
-            return try await delivery.post(Array(try envelope.json()), idempotencyKey: envelope.idempotencyKey, event: envelope.event)
+            return try await delivery.post(
+                Array(try envelope.json()), idempotencyKey: envelope.idempotencyKey, event: envelope.event,
+                replay: context.isReplay ? context.generation : nil)
         } catch let error as WebhookDeliveryError where !error.isRetryable {
             throw ERPRefusal(error: error)
         }

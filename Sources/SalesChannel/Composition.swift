@@ -21,13 +21,17 @@ public struct Composition: Sendable {
     public var tuning: Tuning
     /// Counters shared by the sync and the runner, for progress lines.
     public let statistics: RunStatistics
+    /// The time every part reads and waits on (``SystemClock`` unless a test gives another).
+    public var clock: any SalesChannelClock
 
     public init(
         store: any ChannelStore, backend: any CommerceBackend, sources: [any OrderSource],
         customerPolicy: any CustomerPolicy, sinks: [String: any ShipmentSink] = [:], notifiers: [any Notifier] = [],
         notifierNames: [String] = [],
-        settings: OrderSettings = OrderSettings(), retry: RetryPolicy = RetryPolicy(), tuning: Tuning = Tuning()
+        settings: OrderSettings = OrderSettings(), retry: RetryPolicy = RetryPolicy(), tuning: Tuning = Tuning(),
+        clock: any SalesChannelClock = SystemClock()
     ) {
+        self.clock = clock
         // Unnamed notifiers are named by position (`notifier-1`, …); name them to keep their
         // pending notifications when the list is reordered.
         var names: [String] = []

@@ -237,6 +237,43 @@ public struct SQLiteChannelStore: ChannelStore {
         }
     }
 
+    public func replayJobs(_ ids: [Int64], now: Date) async throws -> [OutboxJob] {
+        try await database.write { db in
+            guard !ids.isEmpty else { return [] }
+            let orders = try String.fetchAll(db, sql: "SELECT DISTINCT amazon_order_id FROM jobs WHERE id IN (\(ids.map(String.init).joined(separator: ",")))")
+            var related: [OutboxJob] = []
+            for order in orders {
+                related += try Row.fetchAll(db, sql: "SELECT * FROM jobs WHERE amazon_order_id = ? ORDER BY id", arguments: [order]).map { Self.job($0) }
+            }
+            var replayed: [OutboxJob] = []
+            for (job, generation) in try ReplayRule.plan(ids, among: related) {
+                let key = job.effect.idempotencyKey(for: job.amazonOrderID, generation: generation)
+                let row = try Row.fetchOne(db, sql: "SELECT effect, ordered FROM jobs WHERE id = ?", arguments: [job.id])!
+                try db.execute(
+                    sql: """
+                        INSERT INTO jobs(amazon_order_id, effect, effect_name, idempotency_key, ordered, status, next_attempt_at,
+                                         created_at, updated_at, generation)
+                        VALUES (?,?,?,?,?,'pending',?,?,?,?)
+                        """,
+                    arguments: [job.amazonOrderID.rawValue, row["effect"] as String, job.effect.name, key, row["ordered"] as Bool,
+                                now.timeIntervalSince1970, now.timeIntervalSince1970, now.timeIntervalSince1970, generation])
+                let id = db.lastInsertedRowID
+                try db.execute(
+                    sql: "INSERT INTO order_events(amazon_order_id, at, kind, message) VALUES (?,?,?,?)",
+                    arguments: [job.amazonOrderID.rawValue, now.timeIntervalSince1970, OrderEvent.Kind.replayed.rawValue,
+                                "job \(job.id) (\(job.effect.name)) replayed as job \(id), generation \(generation)"])
+                replayed.append(Self.job(try Row.fetchOne(db, sql: "SELECT * FROM jobs WHERE id = ?", arguments: [id])!))
+            }
+            return replayed
+        }
+    }
+
+    public func jobs(for id: AmazonOrderID) async throws -> [OutboxJob] {
+        try await pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM jobs WHERE amazon_order_id = ? ORDER BY id", arguments: [id.rawValue]).map { Self.job($0) }
+        }
+    }
+
     public func nextDueJob() async throws -> Date? {
         try await pool.read { db in
             try Double.fetchOne(db, sql: """
@@ -358,6 +395,6 @@ public struct SQLiteChannelStore: ChannelStore {
             status: OutboxJob.Status(rawValue: row["status"]) ?? .pending, attempts: row["attempts"],
             nextAttemptAt: Date(timeIntervalSince1970: row["next_attempt_at"]), lastError: row["last_error"],
             createdAt: Date(timeIntervalSince1970: row["created_at"]), updatedAt: Date(timeIntervalSince1970: row["updated_at"]),
-            claim: row["claim"])
+            claim: row["claim"], generation: row["generation"])
     }
 }

@@ -265,6 +265,9 @@ public final class SQLiteDatabase: Sendable {
         migrator.registerMigration("v3 fenced job claims") { db in
             try db.execute(sql: "ALTER TABLE jobs ADD COLUMN claim INTEGER NOT NULL DEFAULT 0")
         }
+        migrator.registerMigration("v4 replay generations") { db in
+            try db.execute(sql: "ALTER TABLE jobs ADD COLUMN generation INTEGER NOT NULL DEFAULT 1")
+        }
         return migrator
     }
 

@@ -21,6 +21,8 @@ struct UnopenedStore: ChannelStore, CommerceBackend {
     func fail(_ job: OutboxJob, reason: String, retryAt: Date?, now: Date, decide: @escaping @Sendable (OrderRecord) -> WorkflowDecision) async throws { throw unavailable() }
     func jobs(statuses: Set<OutboxJob.Status>) async throws -> [OutboxJob] { throw unavailable() }
     func replayDeadJobs(_ ids: [Int64], now: Date) async throws -> Int { throw unavailable() }
+    func replayJobs(_ ids: [Int64], now: Date) async throws -> [OutboxJob] { throw unavailable() }
+    func jobs(for id: AmazonOrderID) async throws -> [OutboxJob] { throw unavailable() }
     func nextDueJob() async throws -> Date? { throw unavailable() }
     func statistics() async throws -> StoreStatistics { throw unavailable() }
     func createOrder(_ draft: CommerceOrderDraft) async throws -> CommerceOrder { throw unavailable() }

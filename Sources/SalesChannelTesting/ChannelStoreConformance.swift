@@ -24,6 +24,7 @@ public struct ChannelStoreConformance: Sendable {
         "finishing a job folds its outcome into the record", "quarantined orders are kept with their reason",
         "updating an unknown order fails with order-not-found",
         "a runner that lost its lease can neither settle nor renew the job",
+        "a finished job is replayed under the next generation of its key",
     ]
 
     /// Runs every check; throws a ``ConformanceFailure`` for the first that does not hold.
@@ -38,6 +39,7 @@ public struct ChannelStoreConformance: Sendable {
         try await quarantine()
         try await unknownOrder()
         try await fencing()
+        try await replays()
     }
 
     static let settings = OrderSettings(sinkNames: ["erp"])
@@ -249,6 +251,53 @@ public struct ChannelStoreConformance: Sendable {
                 throw ConformanceFailure(check: check, message: "a finished job was finished again (claim \(stale.claim))")
             } catch is LeaseLost {}
         }
+    }
+
+    func replays() async throws {
+        let check = Self.checks[10]
+        let store = try await makeStore()
+        try await store.commit(OrderPage(orders: [Self.order("A", .unshipped)], checkpoint: SyncCheckpoint("1"), hasMore: false), from: "conformance", decide: Self.workflow)
+        let t = Date()
+        let first = try await store.claimJobs(limit: 1, now: t, lease: 60)
+        try require(first.count == 1 && first[0].generation == 1, check, "the first job is not generation 1")
+        let job = first[0]
+        let outcome = EffectOutcome.customerAssigned(.guest)
+        let refuse = { (ids: [Int64], code: StoreError.Code, what: String) in
+            let before = try await store.jobs(statuses: [])
+            do {
+                _ = try await store.replayJobs(ids, now: t)
+                throw ConformanceFailure(check: check, message: "\(what) was replayed")
+            } catch let error as StoreError {
+                try require(error.code == code, check, "\(what): code \(error.code), not \(code)")
+            }
+            try require(try await store.jobs(statuses: []) == before, check, "a refused replay (\(what)) changed the jobs")
+        }
+        try await refuse([job.id], .jobNotFinished, "a running job")
+        try await store.finish(job, outcome: outcome, now: t) { Workflow.apply(outcome, of: job.effect, to: $0, now: t) }
+        // Every other job of the order done too: a replay waits behind unfinished ordered ones.
+        while case let next = try await store.claimJobs(limit: 100, now: t, lease: 60), !next.isEmpty {
+            for other in next { try await store.finish(other, outcome: outcome, now: t) { .unchanged($0) } }
+        }
+        try await refuse([987_654], .jobNotFound, "an unknown id")
+        try await refuse([job.id, 987_654], .jobNotFound, "a known and an unknown id")
+
+        let second = try await store.replayJobs([job.id], now: t)
+        try require(second.count == 1, check, "one replay asked, \(second.count) made")
+        let replayed = second[0]
+        try require(replayed.id != job.id && replayed.effect == job.effect && replayed.status == .pending && replayed.attempts == 0,
+                    check, "the replay is not a new pending job of the same effect")
+        try require(replayed.generation == 2 && replayed.idempotencyKey == job.effect.idempotencyKey(for: "A", generation: 2)
+                    && replayed.idempotencyKey != job.idempotencyKey, check, "generation \(replayed.generation), key \(replayed.idempotencyKey)")
+        try require(try await store.jobs(for: "A").contains(replayed), check, "the order's jobs do not list the replay")
+        try require(try await store.events(for: "A").contains { $0.kind == .replayed }, check, "no replayed event")
+        // While the replay waits, the effect is not replayed again.
+        try await refuse([job.id], .jobNotFinished, "an effect whose replay is waiting")
+        // The replay is claimed like any job (the effect is not blocked by its finished first run).
+        let claimed = try await store.claimJobs(limit: 100, now: t.addingTimeInterval(1), lease: 60).first { $0.id == replayed.id }
+        guard let claimed else { throw ConformanceFailure(check: check, message: "the replay was not claimed") }
+        try await store.finish(claimed, outcome: outcome, now: t.addingTimeInterval(2)) { Workflow.apply(outcome, of: job.effect, to: $0, now: t) }
+        let third = try await store.replayJobs([job.id], now: t.addingTimeInterval(3))
+        try require(third.first?.generation == 3, check, "a second replay is generation \(third.first?.generation ?? 0), not 3")
     }
 
     func unknownOrder() async throws {

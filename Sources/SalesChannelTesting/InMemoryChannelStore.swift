@@ -197,6 +197,31 @@ public final class InMemoryChannelStore: ChannelStore {
         }
     }
 
+    public func replayJobs(_ ids: [Int64], now: Date) async throws -> [OutboxJob] {
+        try state.withLock { state in
+            let orders = Set(state.jobs.filter { ids.contains($0.id) }.map(\.amazonOrderID))
+            let plan = try ReplayRule.plan(ids, among: state.jobs.filter { orders.contains($0.amazonOrderID) })
+            var replayed: [OutboxJob] = []
+            for (job, generation) in plan {
+                let key = job.effect.idempotencyKey(for: job.amazonOrderID, generation: generation)
+                state.keys.insert(key)
+                let copy = OutboxJob(
+                    id: Int64(state.jobs.count + 1), amazonOrderID: job.amazonOrderID, effect: job.effect, idempotencyKey: key,
+                    status: .pending, attempts: 0, nextAttemptAt: now, lastError: nil, createdAt: now, updatedAt: now, generation: generation)
+                state.jobs.append(copy)
+                state.events.append(OrderEvent(
+                    amazonOrderID: job.amazonOrderID, at: now, kind: .replayed,
+                    message: "job \(job.id) (\(job.effect.name)) replayed as job \(copy.id), generation \(generation)"))
+                replayed.append(copy)
+            }
+            return replayed
+        }
+    }
+
+    public func jobs(for id: AmazonOrderID) async throws -> [OutboxJob] {
+        state.withLock { $0.jobs.filter { $0.amazonOrderID == id } }
+    }
+
     public func nextDueJob() async throws -> Date? {
         state.withLock { state in
             state.jobs.filter { ($0.status == .pending || $0.status == .running) && !state.blocked($0, by: { $0 != .done }) }

@@ -142,15 +142,25 @@ struct DeploymentOptions: ParsableArguments {
         ).store
     }
 
-    /// Runs `body` with the store opened read only, and closes it after.
-    func reading<T>(_ body: (any ChannelStore) async throws -> T) async throws -> T {
-        let store = try readOnlyStore()
+    /// Runs `body` with an engine over the store opened read only, and closes it after.
+    func reading<T>(_ body: (ChannelEngine) async throws -> T) async throws -> T {
+        try await Self.using(ChannelEngine.reading(try readOnlyStore()), body)
+    }
+
+    /// Runs `body` with the deployment's engine (``composition(sandbox:storeAccess:)``), and
+    /// closes its store after.
+    func withEngine<T>(sandbox: AmazonSourceFactory.SandboxLink? = nil, storeAccess: PluginContext.StoreAccess = .create,
+                       _ body: (ChannelEngine) async throws -> T) async throws -> T {
+        try await Self.using(ChannelEngine(try composition(sandbox: sandbox, storeAccess: storeAccess), logger: Logger(label: "saleschannel.run")), body)
+    }
+
+    static func using<T>(_ engine: ChannelEngine, _ body: (ChannelEngine) async throws -> T) async throws -> T {
         do {
-            let result = try await body(store)
-            await store.close()
+            let result = try await body(engine)
+            await engine.close()
             return result
         } catch {
-            await store.close()
+            await engine.close()
             throw error
         }
     }

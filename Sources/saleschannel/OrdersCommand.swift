@@ -18,7 +18,7 @@ struct OrdersCommand: AsyncParsableCommand {
 
         func run() async throws {
             let all = self.all
-            let records = try await deployment.reading { try await $0.records(includeHidden: all) }
+            let records = try await deployment.reading { try await $0.orders(OrderQuery(includeHidden: all)).orders }
             if json {
                 let data = try cliEncoder().encode(records.map(OrderView.init))
                 print(String(decoding: data, as: UTF8.self))
@@ -48,19 +48,15 @@ struct OrdersCommand: AsyncParsableCommand {
         @Argument(help: "The Amazon order id.") var id: String
 
         func run() async throws {
-            let composition = try deployment.composition()
-            let settings = composition.settings
+            let id = AmazonOrderID(self.id)
             let record: OrderRecord
             do {
-                record = try await composition.store.update(AmazonOrderID(id)) { stored in
-                    composition.shaped(try Workflow.acceptTotals(of: stored, settings: settings, now: Date()))
-                }
+                record = try await deployment.withEngine { try await $0.acceptTotals(of: id) }
             } catch let error as TotalsNotHeld {
                 throw CommandFailure(error.description)
             } catch let error as StoreError {
                 throw CommandFailure(error.description)
             }
-            await composition.store.close()
             print("order \(id): money accepted as Amazon sent it (grand total \(record.order.orderTotal?.description ?? "-")); the commerce order is created with the next `run`")
         }
     }
@@ -289,13 +285,10 @@ struct OrderCommand: AsyncParsableCommand {
 
     func run() async throws {
         let id = self.id
-        let (found, events) = try await deployment.reading { store -> (OrderRecord?, [OrderEvent]) in
-            guard let record = try await store.record(AmazonOrderID(id)) else { return (nil, []) }
-            return (record, try await store.events(for: record.amazonOrderID))
-        }
-        guard let record = found else {
+        guard let detail = try await deployment.reading({ try await $0.order(AmazonOrderID(id)) }) else {
             throw CommandFailure("order \(id) is not in the store; `saleschannel orders --all` lists what is")
         }
+        let (record, events) = (detail.record, detail.events)
         if json {
             struct Detail: Encodable { var order: OrderView; var events: [OrderEvent] }
             print(String(decoding: try cliEncoder().encode(Detail(order: OrderView(record), events: events)), as: UTF8.self))

@@ -27,35 +27,18 @@ struct RecoverCommand: AsyncParsableCommand {
     }
 
     func recover(sandbox: AmazonSourceFactory.SandboxLink?) async throws {
-        let composition = try deployment.composition(sandbox: sandbox)
+        let id = AmazonOrderID(self.id)
+        let outcome: RefreshOutcome
         do {
-            try await recover(with: composition)
-            await composition.store.close()
-        } catch {
-            await composition.store.close()
-            throw error
+            outcome = try await deployment.withEngine(sandbox: sandbox) { try await $0.refresh(id) }
+        } catch let error as EngineError where error.code == .notFound {
+            throw CommandFailure(error.description)
         }
-    }
-
-    func recover(with composition: Composition) async throws {
-        let orderID = AmazonOrderID(id)
-        let stored = try await composition.store.record(orderID)
-        // The source that imported it, else every source in turn (MFN and FBA see different orders).
-        let candidates = composition.sources.filter { $0.id == stored?.sourceID } + composition.sources.filter { $0.id != stored?.sourceID }
-        for source in candidates {
-            guard let snapshot = try await source.order(orderID) else { continue }
-            let settings = composition.settings
-            let sourceID = source.id
-            let record = try await composition.store.upsert(orderID) { stored in
-                composition.shaped(Workflow.apply(snapshot: snapshot, to: stored, sourceID: sourceID, settings: settings, now: Date()))
-            }
-            guard let record else {
-                print("order \(id) is \(snapshot.status) at Amazon and fulfilled by Amazon: it is imported once Amazon ships it")
-                return
-            }
+        switch outcome {
+        case .waitingForAmazonShipment(let status):
+            print("order \(id) is \(status) at Amazon and fulfilled by Amazon: it is imported once Amazon ships it")
+        case .stored(let record, _):
             print("order \(id): Amazon status \(record.order.status), \(record.visible ? "shown" : "hidden (not verified yet)"), commerce order \(record.commerceOrderNumber?.rawValue ?? "pending")")
-            return
         }
-        throw CommandFailure("no source knows order \(id)")
     }
 }

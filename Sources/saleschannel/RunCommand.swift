@@ -38,43 +38,41 @@ struct RunCommand: AsyncParsableCommand {
     }
 
     func run(sandbox: AmazonSourceFactory.SandboxLink?) async throws {
-        let composition = try deployment.composition(sandbox: sandbox, storeAccess: initialize ? .initialize : .create)
-        let logger = Logger(label: "saleschannel.run")
         let started = ContinuousClock.now
-        var stopped: SourcesStopped?
-        if once {
-            do {
-                try await composition.runOnce(logger: logger, waiting: Self.tell)
-            } catch let error as SourcesStopped {
-                stopped = error
+        let (stopped, figures) = try await deployment.withEngine(sandbox: sandbox, storeAccess: initialize ? .initialize : .create) { engine in
+            var stopped: SourcesStopped?
+            if once {
+                do {
+                    try await engine.runOnce(waiting: Self.tell)
+                } catch let error as SourcesStopped {
+                    stopped = error
+                }
+            } else {
+                var services: [any Service] = [engine]
+                if !quiet { services.append(ProgressLine(engine: engine)) }
+                // Signals are ours, not the group's: the first stops gracefully and says what it
+                // waits for, a second stops at once.
+                let group = ServiceGroup(
+                    configuration: .init(services: services.map { .init(service: $0) }, gracefulShutdownSignals: [], logger: engine.logger))
+                try await withThrowingTaskGroup(of: Void.self) { tasks in
+                    tasks.addTask { try await group.run() }
+                    tasks.addTask { await Stopping(engine: engine, group: group).watch() }
+                    try await tasks.next()
+                    tasks.cancelAll()
+                }
+                if !quiet { FileHandle.standardError.write(Data("\n".utf8)) }
             }
-        } else {
-            var services: [any Service] = composition.services(logger: logger)
-            if !quiet { services.append(ProgressLine(composition: composition, started: started)) }
-            // Signals are ours, not the group's: the first stops gracefully and says what it
-            // waits for, a second stops at once.
-            let group = ServiceGroup(
-                configuration: .init(services: services.map { .init(service: $0) }, gracefulShutdownSignals: [], logger: logger))
-            try await withThrowingTaskGroup(of: Void.self) { tasks in
-                tasks.addTask { try await group.run() }
-                tasks.addTask { await Stopping(composition: composition, group: group).watch() }
-                try await tasks.next()
-                tasks.cancelAll()
-            }
-            if !quiet { FileHandle.standardError.write(Data("\n".utf8)) }
+            return (stopped, try await engine.statistics())
         }
-        let stats = try await composition.store.statistics()
-        print(Summary(counters: composition.statistics.snapshot, store: stats, elapsed: ContinuousClock.now - started,
-                      usage: await composition.sourceUsage()).text)
-        await composition.store.close()
+        print(Summary(figures: figures, elapsed: ContinuousClock.now - started).text)
         if once {
             // Everything that could run ran and the summary is printed; the exit status says
             // whether something is left for a person.
             var left: [String] = []
             if let stopped { left.append(stopped.description) }
-            if stats.jobsDead > 0 { left.append("\(stats.jobsDead) dead-lettered job(s): `saleschannel jobs --failed` lists them") }
+            if figures.store.jobsDead > 0 { left.append("\(figures.store.jobsDead) dead-lettered job(s): `saleschannel jobs --failed` lists them") }
             // Failures that a retry got past are not left for anyone; quarantined orders are.
-            let quarantined = composition.statistics.snapshot.quarantined
+            let quarantined = figures.run.quarantined
             if quarantined > 0 { left.append("\(quarantined) order(s) quarantined: Amazon sent them in a shape that could not be read (see the log)") }
             if !left.isEmpty { throw CommandFailure("run --once finished with problems:\n" + left.joined(separator: "\n"), status: 3) }
         }
@@ -97,7 +95,7 @@ extension RunCommand {
 /// says what it waits for (pages being committed, effects being run) until it is done; a second
 /// stops at once (what was under way runs again on the next start, nothing is lost).
 struct Stopping {
-    let composition: Composition
+    let engine: ChannelEngine
     let group: ServiceGroup
 
     func watch() async {
@@ -108,7 +106,7 @@ struct Stopping {
         let reporter = Task {
             var last = ""
             while !Task.isCancelled {
-                let line = Self.line(composition.statistics.snapshot.inFlight)
+                let line = Self.line(engine.composition.statistics.snapshot.inFlight)
                 if line != last { printError((isatty(STDERR_FILENO) == 1 ? "\n" : "") + line); last = line }
                 try? await Task.sleep(for: .milliseconds(500))
             }
@@ -131,12 +129,11 @@ struct Stopping {
 
 /// The one-line summary of a run.
 struct Summary {
-    var counters: RunStatistics.Counters
-    var store: StoreStatistics
+    var figures: EngineStatistics
     var elapsed: Duration
-    var usage: SourceUsage
 
     var text: String {
+        let (counters, store, usage) = (figures.run, figures.store, figures.usage)
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
         var text = """
             orders \(store.orders) (\(store.visibleOrders) visible) · commerce orders \(store.commerceOrders) · \
@@ -163,8 +160,7 @@ struct Summary {
 
 /// Rewrites one progress line on standard error every second.
 struct ProgressLine: Service {
-    let composition: Composition
-    let started: ContinuousClock.Instant
+    let engine: ChannelEngine
 
     func run() async throws {
         let terminal = isatty(STDERR_FILENO) == 1
@@ -172,9 +168,8 @@ struct ProgressLine: Service {
             try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(1)) }
             // Stopping: the stop's own line says what happens now; no figures after it.
             guard !Task.isShuttingDownGracefully else { return }
-            guard let store = try? await composition.store.statistics() else { continue }
-            let c = composition.statistics.snapshot
-            let usage = await composition.sourceUsage()
+            guard let figures = try? await engine.statistics() else { continue }
+            let (c, store, usage) = (figures.run, figures.store, figures.usage)
             let waited = String(format: "%.0f", usage.secondsWaitingOnRateLimits)
             var line = "seen \(c.ordersSeen) · orders \(store.orders) · created \(store.commerceOrders) · shipped \(store.shippedOrders) · canceled \(store.canceledOrders) · jobs \(store.jobsPending) pending, \(store.jobsDead) failed · errors \(c.errors) · API calls \(max(usage.apiCalls, c.apiCalls)) · rate-limit wait \(waited) s"
             for budget in usage.budgets {

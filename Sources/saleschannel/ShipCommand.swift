@@ -35,8 +35,6 @@ struct ShipCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let composition = try deployment.composition()
-        let date = shipDate.flatMap { ISO8601DateFormatter().date(from: $0) } ?? Date()
         var requested: [ShipmentItem] = []
         for item in items {
             let parts = item.split(separator: "=", maxSplits: 1).map(String.init)
@@ -45,40 +43,21 @@ struct ShipCommand: AsyncParsableCommand {
             }
             requested.append(ShipmentItem(orderItemID: OrderItemID(parts[0]), quantity: quantity))
         }
-        let settings = composition.settings
-        // Spaces around what was typed or pasted are not part of it.
-        let trimmed = { (text: String) in text.trimmingCharacters(in: .whitespaces) }
-        let (carrier, carrierName, tracking, method, force) = (trimmed(carrier), carrierName.map(trimmed), trimmed(tracking), shippingMethod.map(trimmed), force)
-        let requestedItems = requested
-        let sources = composition.sources
-        let record: OrderRecord
-        do {
-            record = try await composition.store.update(AmazonOrderID(id)) { stored in
-            let sequence = stored.shipments.count + 1
-            let shipItems = requestedItems.isEmpty
-                ? stored.order.lines.compactMap { line -> ShipmentItem? in
-                    let open = line.quantityOrdered - stored.shippedQuantity(line.orderItemID)
-                    return open > 0 ? ShipmentItem(orderItemID: line.orderItemID, quantity: open) : nil
-                }
-                : requestedItems
-            let shipment = Shipment(
-                id: ShipmentID("\(stored.amazonOrderID)-S\(sequence)"), amazonOrderID: stored.amazonOrderID,
-                packages: [ShipmentPackage(
-                    packageReferenceID: String(sequence), carrierCode: carrier, carrierName: carrierName,
-                    shippingMethod: method, trackingNumber: tracking, shipDate: date, items: shipItems)],
-                recordedAt: Date())
-            // The channel's own rules (Amazon's carrier codes), then the workflow's.
-            let source = sources.first { $0.id == stored.sourceID }
-            let prepared = try source?.prepare(shipment, for: stored.order) ?? shipment
-            return composition.shaped(try Workflow.record(shipment: prepared, on: stored, settings: settings, now: Date(), overridingCancellationRequest: force))
+        let request = ShipmentRequest(
+            amazonOrderID: AmazonOrderID(id), carrierCode: carrier, carrierName: carrierName, trackingNumber: tracking,
+            shippingMethod: shippingMethod, shipDate: shipDate.flatMap { ISO8601DateFormatter().date(from: $0) },
+            items: requested, overridingCancellationRequest: force)
+        let (shipment, record) = try await deployment.withEngine { engine in
+            do {
+                let shipment = try await engine.recordShipment(request)
+                return (shipment, try await engine.order(request.amazonOrderID)?.record)
+            } catch let rejection as ShipmentRejection {
+                throw CommandFailure(Sanitized(rejection.description).description, status: 2)
             }
-        } catch let rejection as ShipmentRejection {
-            throw CommandFailure(Sanitized(rejection.description).description, status: 2)
         }
-        await composition.store.close()
-        guard let shipment = record.shipments.last, let package = shipment.packages.first else { return }
+        guard let package = shipment.packages.first else { return }
         let count = shipment.quantities.values.reduce(0, +)
         print("recorded shipment \(shipment.id): \(count) item(s), \(Sanitized(package.carrierCode)) \(Sanitized(package.trackingNumber)); confirmation to Amazon queued")
-        if record.isFullyShipped { print("every item has shipped: the commerce order will be set to Complete") }
+        if record?.isFullyShipped == true { print("every item has shipped: the commerce order will be set to Complete") }
     }
 }

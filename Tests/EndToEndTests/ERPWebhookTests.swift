@@ -105,4 +105,65 @@ struct ERPWebhookTests {
         ])
         #expect(String(decoding: forged, as: UTF8.self) == "401")
     }
+
+    /// `jobs replay` sends a finished handoff again under a key of its own, marked as a replay;
+    /// the ERP that deduplicates by key takes it, and nothing else is sent twice.
+    @Test func aReplayedHandoffReachesTheERPUnderANewKey() throws {
+        let cli = try CLI.inTemporaryFolder()
+        let receiver = try Self.startReceiver(in: cli.directory, unavailableFor: 0)
+        defer { kill(receiver.process.processIdentifier, SIGKILL); receiver.process.waitUntilExit() }
+        try """
+            store:
+              plugin: sqlite
+              path: erp.sqlite
+            sources:
+              - plugin: scripted
+                orders: 12
+                seed: 3
+            sinks:
+              - plugin: webhook
+                name: erp
+                url: http://127.0.0.1:\(receiver.port)/orders
+                secret: ${ERP_WEBHOOK_SECRET}
+            """.write(to: cli.directory.appendingPathComponent("deploy.yaml"), atomically: true, encoding: .utf8)
+        let environment = ["ERP_WEBHOOK_SECRET": Self.secret]
+        let first = try cli.run(["run", "--config", "deploy.yaml", "--once", "--quiet"], environment: environment)
+        #expect(first.status == 0, "\(first.stderr)")
+        let deliveries = { () throws -> [[String: String]] in
+            try String(contentsOf: cli.directory.appendingPathComponent("deliveries.jsonl"), encoding: .utf8)
+                .split(separator: "\n").map { try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: String] ?? [:] }
+        }
+        let before = try deliveries()
+        let jobs = try #require(try cli.json(["jobs", "--config", "deploy.yaml", "--all", "--json"]) as? [[String: Any]])
+        let handoff = try #require(jobs.first { $0["effect"] as? String == "handoff:erp" && $0["status"] as? String == "done" })
+        let id = try #require(handoff["id"] as? Int)
+        let order = try #require(handoff["amazonOrderId"] as? String)
+
+        // By job id, then by order and effect: generations 2 and 3.
+        let replay = try cli.run(["jobs", "replay", "--config", "deploy.yaml", String(id)], environment: environment)
+        #expect(replay.status == 0, "\(replay.stderr)")
+        #expect(replay.stdout.contains("\(order)/handoff:erp/replay-2"))
+        let again = try cli.run(["jobs", "replay", "--config", "deploy.yaml", String(id)], environment: environment)
+        #expect(again.status == 2 && again.stderr.contains("already being replayed"), "\(again.stderr)")
+        #expect(try cli.run(["run", "--config", "deploy.yaml", "--once", "--quiet"], environment: environment).status == 0)
+        let byOrder = try cli.run(["jobs", "replay", "--config", "deploy.yaml", "--order", order, "--effect", "handoff"], environment: environment)
+        #expect(byOrder.status == 0 && byOrder.stdout.contains("\(order)/handoff:erp/replay-3"), "\(byOrder.stdout) \(byOrder.stderr)")
+        #expect(try cli.run(["run", "--config", "deploy.yaml", "--once", "--quiet"], environment: environment).status == 0)
+
+        let after = try deliveries()
+        let added = Array(after.dropFirst(before.count))
+        #expect(added.map { $0["key"] ?? "" } == ["\(order)/handoff:erp/replay-2", "\(order)/handoff:erp/replay-3"])
+        #expect(added.map { $0["replay"] ?? "" } == ["2", "3"])
+        #expect(added.allSatisfy { $0["order"] == order && $0["type"] == "order" })
+        #expect(before.allSatisfy { $0["replay"] == "" }, "first deliveries are not marked as replays")
+        let stats = try Self.stats(port: receiver.port)
+        #expect(stats["repeats"] == 0, "nothing else was sent again")
+
+        // A job that is not finished is refused, and says what to do.
+        let pending = try cli.run(["jobs", "replay", "--config", "deploy.yaml", "999999"], environment: environment)
+        #expect(pending.status == 2 && pending.stderr.contains("no job with id 999999"), "\(pending.stderr)")
+        let detail = try #require(try cli.json(["order", "--config", "deploy.yaml", order, "--json"]) as? [String: Any])
+        let events = try #require(detail["events"] as? [[String: Any]])
+        #expect(events.filter { ($0["message"] as? String)?.contains("replayed as job") == true }.count == 2)
+    }
 }

@@ -56,6 +56,8 @@ final class FailingStore: ChannelStore {
     }
     func jobs(statuses: Set<OutboxJob.Status>) async throws -> [OutboxJob] { try await base.jobs(statuses: statuses) }
     func replayDeadJobs(_ ids: [Int64], now: Date) async throws -> Int { try await base.replayDeadJobs(ids, now: now) }
+    func replayJobs(_ ids: [Int64], now: Date) async throws -> [OutboxJob] { try await base.replayJobs(ids, now: now) }
+    func jobs(for id: AmazonOrderID) async throws -> [OutboxJob] { try await base.jobs(for: id) }
     func nextDueJob() async throws -> Date? { try await base.nextDueJob() }
     func statistics() async throws -> StoreStatistics { try await base.statistics() }
 }

@@ -38,7 +38,9 @@ public struct WebhookDelivery: Sendable {
     }
 
     /// Delivers `body`. - Returns: the receiver's 2xx answer. - Throws: ``WebhookDeliveryError``.
-    public func post(_ body: [UInt8], idempotencyKey: String, event: String, at date: Date = Date()) async throws -> Answer {
+    /// - Parameter replay: the generation of a replayed delivery (2, 3, …), sent as
+    ///   `SalesChannel-Replay`; `nil` for the first.
+    public func post(_ body: [UInt8], idempotencyKey: String, event: String, replay: Int? = nil, at date: Date = Date()) async throws -> Answer {
         var request = HTTPClientRequest(url: url.absoluteString)
         request.method = .POST
         request.headers.add(name: "Content-Type", value: "application/json")
@@ -46,6 +48,7 @@ public struct WebhookDelivery: Sendable {
         request.headers.add(name: WebhookSignature.headerName, value: signer.headerValue(for: body, at: date))
         request.headers.add(name: "Idempotency-Key", value: idempotencyKey)
         request.headers.add(name: "SalesChannel-Event", value: event)
+        if let replay { request.headers.add(name: "SalesChannel-Replay", value: String(replay)) }
         request.body = .bytes(ByteBuffer(bytes: body))
         let target = "\(url.scheme ?? "http")://\(url.host ?? "?")\(url.port.map { ":\($0)" } ?? "")\(url.path)"
         let response: HTTPClientResponse

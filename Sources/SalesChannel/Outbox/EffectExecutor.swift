@@ -18,11 +18,11 @@ struct EffectExecutor: Sendable {
 
         case .handOff(let name):
             let sink = try c.sink(named: name)
-            let reference = try await sink.handOff(HandoffDocument(record: record), idempotencyKey: job.idempotencyKey)
+            let reference = try await sink.handOff(HandoffDocument(record: record), delivery: HandoffDelivery(idempotencyKey: job.idempotencyKey, generation: job.generation))
             return .handedOff(sink: name, reference: reference)
 
         case .cancelHandoff(let name):
-            try await c.sink(named: name).cancel(HandoffDocument(record: record), idempotencyKey: job.idempotencyKey)
+            try await c.sink(named: name).cancel(HandoffDocument(record: record), delivery: HandoffDelivery(idempotencyKey: job.idempotencyKey, generation: job.generation))
             return .handoffCanceled(sink: name)
 
         case .cancelCommerceOrder:

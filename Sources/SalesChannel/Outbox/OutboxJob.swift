@@ -5,8 +5,11 @@ public struct OutboxJob: Hashable, Codable, Sendable {
     public var id: Int64
     public var amazonOrderID: AmazonOrderID
     public var effect: Effect
-    /// `<amazon order id>/<effect name>`: the same on every attempt and every replay.
+    /// `<amazon order id>/<effect name>`, the same on every attempt and every retry; a replay
+    /// (``generation`` 2, 3, …) runs under `<amazon order id>/<effect name>/replay-<n>`.
     public var idempotencyKey: String
+    /// 1 for the job the workflow decided; 2, 3, … for each replay of it (`jobs replay`).
+    public var generation: Int
     public var status: Status
     public var attempts: Int
     public var nextAttemptAt: Date
@@ -19,9 +22,11 @@ public struct OutboxJob: Hashable, Codable, Sendable {
 
     public init(
         id: Int64, amazonOrderID: AmazonOrderID, effect: Effect, idempotencyKey: String, status: Status,
-        attempts: Int, nextAttemptAt: Date, lastError: String?, createdAt: Date, updatedAt: Date, claim: Int64 = 0
+        attempts: Int, nextAttemptAt: Date, lastError: String?, createdAt: Date, updatedAt: Date, claim: Int64 = 0,
+        generation: Int = 1
     ) {
         self.claim = claim
+        self.generation = generation
         self.id = id
         self.amazonOrderID = amazonOrderID
         self.effect = effect

@@ -72,6 +72,15 @@ public protocol ChannelStore: Sendable {
     /// - Returns: how many were replayed.
     @discardableResult
     func replayDeadJobs(_ ids: [Int64], now: Date) async throws -> Int
+    /// Runs finished (`done`) jobs again: each becomes a new pending job with the same effect,
+    /// the next ``OutboxJob/generation`` and that generation's idempotency key, and the order
+    /// gets a `replayed` event.
+    /// - Throws: ``StoreError`` `.jobNotFound` for an id that is not a job, `.jobNotFinished` for
+    ///   one that is not done or whose replay is still waiting; nothing is replayed then.
+    /// - Returns: the new jobs, in the order of `ids`.
+    func replayJobs(_ ids: [Int64], now: Date) async throws -> [OutboxJob]
+    /// The jobs of one order, oldest first.
+    func jobs(for id: AmazonOrderID) async throws -> [OutboxJob]
     /// The earliest time a job that is next in its order's line becomes due (a running job:
     /// when its lease ends), or `nil` when nothing is left but done and dead-lettered jobs and
     /// what waits behind them.
@@ -87,6 +96,33 @@ public protocol ChannelStore: Sendable {
 
 extension ChannelStore {
     public func close() async {}
+}
+
+/// The rule every store applies to a replay request, given the jobs of the orders concerned.
+public enum ReplayRule {
+    /// Checks `ids` against `jobs` (every job of the orders concerned) and returns, for each id,
+    /// the job to copy and its new generation.
+    public static func plan(_ ids: [Int64], among jobs: [OutboxJob]) throws(StoreError) -> [(job: OutboxJob, generation: Int)] {
+        var plan: [(job: OutboxJob, generation: Int)] = []
+        for id in ids {
+            guard let job = jobs.first(where: { $0.id == id }) else {
+                throw StoreError(.jobNotFound, "no job with id \(id); `saleschannel jobs --all` lists them")
+            }
+            guard job.status == .done else {
+                throw StoreError(.jobNotFinished, "job \(id) (\(job.effect.name)) is \(job.status.rawValue), not done; only finished jobs are replayed"
+                    + (job.status == .dead ? " (`saleschannel jobs retry \(id)` puts a dead-lettered job back)" : ""))
+            }
+            let siblings = jobs.filter { $0.amazonOrderID == job.amazonOrderID && $0.effect.name == job.effect.name }
+            if let waiting = siblings.first(where: { $0.status == .pending || $0.status == .running }) {
+                throw StoreError(.jobNotFinished, "job \(id) (\(job.effect.name)) is already being replayed as job \(waiting.id), which is \(waiting.status.rawValue)")
+            }
+            if plan.contains(where: { $0.job.amazonOrderID == job.amazonOrderID && $0.job.effect.name == job.effect.name }) {
+                throw StoreError(.jobNotFinished, "job \(id) (\(job.effect.name)): the same effect of order \(job.amazonOrderID) is asked twice")
+            }
+            plan.append((job, (siblings.map(\.generation).max() ?? 1) + 1))
+        }
+        return plan
+    }
 }
 
 /// What committing one page did.
@@ -128,6 +164,8 @@ public struct StoreError: Error, Hashable, Sendable, CustomStringConvertible {
     public enum Code: String, Hashable, Sendable {
         case orderNotFound = "order-not-found"
         case jobNotFound = "job-not-found"
+        /// A replay asked of a job that has not finished (or whose last replay has not).
+        case jobNotFinished = "job-not-finished"
         case corrupt
         case schemaTooNew = "schema-too-new"
         case schemaTooOld = "schema-too-old"

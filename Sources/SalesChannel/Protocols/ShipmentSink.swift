@@ -17,6 +17,39 @@ public protocol ShipmentSink: Sendable {
 
     /// Tells fulfilment that an order handed off earlier was canceled.
     func cancel(_ document: HandoffDocument, idempotencyKey: String) async throws
+
+    /// Delivers a new order, knowing whether it is a replay (`jobs replay`). The default calls
+    /// ``handOff(_:idempotencyKey:)``; a sink that can tell the receiver about replays
+    /// implements this one.
+    func handOff(_ document: HandoffDocument, delivery: HandoffDelivery) async throws -> String?
+
+    /// Tells fulfilment about a cancellation, knowing whether it is a replay. The default calls
+    /// ``cancel(_:idempotencyKey:)``.
+    func cancel(_ document: HandoffDocument, delivery: HandoffDelivery) async throws
+}
+
+extension ShipmentSink {
+    public func handOff(_ document: HandoffDocument, delivery: HandoffDelivery) async throws -> String? {
+        try await handOff(document, idempotencyKey: delivery.idempotencyKey)
+    }
+
+    public func cancel(_ document: HandoffDocument, delivery: HandoffDelivery) async throws {
+        try await cancel(document, idempotencyKey: delivery.idempotencyKey)
+    }
+}
+
+/// How one delivery to a sink is to be told apart from others.
+public struct HandoffDelivery: Hashable, Sendable {
+    /// The same on every retry of this delivery; a replay has a key of its own.
+    public var idempotencyKey: String
+    /// 1 for the delivery the workflow decided; 2, 3, … for replays a person asked for.
+    public var generation: Int
+    public init(idempotencyKey: String, generation: Int = 1) {
+        self.idempotencyKey = idempotencyKey
+        self.generation = generation
+    }
+    /// Whether a person asked for this delivery again (`jobs replay`).
+    public var isReplay: Bool { generation > 1 }
 }
 
 /// The order as fulfilment sees it: what to ship, to whom, under which numbers, for how much

@@ -58,8 +58,11 @@ public enum Effect: Hashable, Codable, Sendable {
         }
     }
 
-    /// The key under which this effect runs at most once: `<amazon order id>/<name>`.
-    public func idempotencyKey(for order: AmazonOrderID) -> String { "\(order)/\(name)" }
+    /// The key under which this effect runs at most once: `<amazon order id>/<name>`, and for a
+    /// replay (generation 2, 3, …) `<amazon order id>/<name>/replay-<generation>`.
+    public func idempotencyKey(for order: AmazonOrderID, generation: Int = 1) -> String {
+        generation > 1 ? "\(order)/\(name)/replay-\(generation)" : "\(order)/\(name)"
+    }
 
     /// Ordered effects of one order run strictly one after another (the customer before the
     /// commerce order, the order before its handoff). Notifications do not wait and block nothing.
