@@ -152,6 +152,22 @@ let package = Package(
             // Read from the source tree by path (their messages name the files), not bundled.
             exclude: ["Fixtures"]
         ),
+        // Fuzzing (`.ci/fuzz`): the targets, one libFuzzer executable each, and the regression
+        // test that runs every kept input through them.
+        .target(
+            name: "FuzzTargets",
+            dependencies: [
+                "SalesChannel", "SalesChannelSQLite", "SalesChannelTesting", "CustomerPolicies", "ERPHandoff", "Notifiers",
+                "RequestSigning", "AmazonSellingPartner", "AmazonChannel", "AmazonMFN", "AmazonFBA",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Tests/Fuzz/FuzzTargets"
+        ),
+        .executableTarget(name: "FuzzSellingPartnerJSON", dependencies: ["FuzzTargets"], path: "Tests/Fuzz/FuzzSellingPartnerJSON"),
+        .executableTarget(name: "FuzzDeploymentYAML", dependencies: ["FuzzTargets"], path: "Tests/Fuzz/FuzzDeploymentYAML"),
+        .executableTarget(name: "FuzzRawHTTPRequest", dependencies: ["FuzzTargets"], path: "Tests/Fuzz/FuzzRawHTTPRequest"),
+        .executableTarget(name: "FuzzWebhookSignature", dependencies: ["FuzzTargets"], path: "Tests/Fuzz/FuzzWebhookSignature"),
+        .testTarget(name: "FuzzRegressionTests", dependencies: ["FuzzTargets"]),
         .plugin(
             name: "ScaffoldSink",
             capability: .command(
