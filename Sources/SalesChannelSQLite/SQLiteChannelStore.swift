@@ -87,7 +87,7 @@ public struct SQLiteChannelStore: ChannelStore {
         try await pool.read { db in
             let sql = "SELECT record FROM orders" + (includeHidden ? "" : " WHERE visible = 1")
                 + " ORDER BY purchase_date, amazon_order_id"
-            return try Data.fetchAll(db, sql: sql).map { try Coding.decode(OrderRecord.self, $0) }
+            return try Data.fetchAll(db, sql: sql).map { try StoredRecord.decode($0, with: Coding.decoder) }
         }
     }
 
@@ -200,7 +200,7 @@ public struct SQLiteChannelStore: ChannelStore {
             // A record this release cannot read still lets its job's status move (else the job
             // would come back at every lease); the record itself is left as it is.
             let stored: OrderRecord?
-            do { stored = try loadRecord(job.amazonOrderID, db) } catch is DecodingError { stored = nil }
+            do { stored = try loadRecord(job.amazonOrderID, db) } catch is DecodingError { stored = nil } catch is StoredFormError { stored = nil }
             if let stored {
                 let decision = decide(stored)
                 if decision.changed { try store(decision, db, now: now) }
@@ -319,7 +319,7 @@ public struct SQLiteChannelStore: ChannelStore {
         guard let data = try Data.fetchOne(
             db.cachedStatement(sql: "SELECT record FROM orders WHERE amazon_order_id = ?"), arguments: [id.rawValue])
         else { return nil }
-        let record = try Coding.decode(OrderRecord.self, data)
+        let record = try StoredRecord.decode(data, with: Coding.decoder)
         if revision != 0 { database.records.put(record, revision: revision) }
         return record
     }
@@ -343,7 +343,7 @@ public struct SQLiteChannelStore: ChannelStore {
                 record.amazonOrderID.rawValue, record.sourceID, record.order.marketplaceID.rawValue,
                 record.order.fulfillmentChannel.rawValue, record.order.status.rawValue, record.visible,
                 record.order.purchaseDate.timeIntervalSince1970, record.commerceOrderNumber?.rawValue,
-                try Coding.encode(record), now.timeIntervalSince1970, revision,
+                try StoredRecord.encode(record, with: Coding.encoder), now.timeIntervalSince1970, revision,
             ])
         // Cached before the commit: if this write is rolled back, its revision never matches the file.
         database.records.put(record, revision: revision)
@@ -361,7 +361,7 @@ public struct SQLiteChannelStore: ChannelStore {
                     VALUES (?,?,?,?,?,'pending',?,?,?) ON CONFLICT(idempotency_key) DO NOTHING
                     """
             ).execute(arguments: [
-                    record.amazonOrderID.rawValue, try Coding.encode(effect), effect.name,
+                    record.amazonOrderID.rawValue, try StoredEffect.encode(effect), effect.name,
                     effect.idempotencyKey(for: record.amazonOrderID), effect.isOrdered, now.timeIntervalSince1970,
                     now.timeIntervalSince1970, now.timeIntervalSince1970,
                 ])
@@ -370,25 +370,9 @@ public struct SQLiteChannelStore: ChannelStore {
         return enqueued
     }
 
-    /// A decoding error in a few words.
-    static func briefly(_ error: any Error) -> String {
-        switch error {
-        case DecodingError.dataCorrupted(let context), DecodingError.typeMismatch(_, let context),
-             DecodingError.keyNotFound(_, let context), DecodingError.valueNotFound(_, let context):
-            return context.debugDescription
-        default:
-            return "\(error)"
-        }
-    }
-
     /// A job as stored; an effect this release cannot decode comes back as ``Effect/unreadable(name:reason:)``.
     static func job(_ row: Row) -> OutboxJob {
-        let effect: Effect
-        do {
-            effect = try Coding.decode(Effect.self, row["effect"])
-        } catch {
-            effect = .unreadable(name: row["effect_name"], reason: Self.briefly(error))
-        }
+        let effect = StoredEffect.decode(row["effect"], name: row["effect_name"])
         return OutboxJob(
             id: row["id"], amazonOrderID: AmazonOrderID(row["amazon_order_id"] as String),
             effect: effect, idempotencyKey: row["idempotency_key"],
