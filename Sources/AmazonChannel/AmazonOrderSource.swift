@@ -19,6 +19,9 @@ import SalesChannel
 /// - Orders that do not fit the model are quarantined, not dropped.
 public struct AmazonOrderSource: OrderSource {
     public let id: String
+    /// With the default id: the prefix of the ids earlier releases gave this source
+    /// (`<plugin>/<sellerId>/`, then the marketplace list), whose work it takes over.
+    public var formerIDPrefix: String?
     public let client: SellingPartnerClient
     public let sellerID: SellerID
     public let marketplaceIDs: [String]
@@ -49,6 +52,13 @@ public struct AmazonOrderSource: OrderSource {
     public var logger: Logger
     /// When this source was made (its process's start, for what counts as "once per process").
     public let created: Date
+
+    public func answers(to sourceID: String) -> Bool {
+        if sourceID == id { return true }
+        guard let formerIDPrefix, sourceID.hasPrefix(formerIDPrefix) else { return false }
+        let marketplaces = sourceID.dropFirst(formerIDPrefix.count).split(separator: ",", omittingEmptySubsequences: false)
+        return !marketplaces.isEmpty && marketplaces.allSatisfy { !$0.isEmpty && $0.allSatisfy { $0.isUppercase || $0.isNumber } }
+    }
 
     public init(
         id: String, client: SellingPartnerClient, sellerID: SellerID, marketplaceIDs: [String], fulfilledBy: FulfilledBy,

@@ -82,6 +82,12 @@ public struct Composition: Sendable {
         }
     }
 
+    /// The source that owns work stored under `sourceID`: the one of that id, else the one that
+    /// answers to it (an id an earlier release gave it).
+    public func source(for sourceID: String) -> (any OrderSource)? {
+        sources.first { $0.id == sourceID } ?? sources.first { $0.answers(to: sourceID) }
+    }
+
     func sink(named name: String) throws -> any ShipmentSink {
         guard let sink = sinks[name] else {
             throw ExecutionError("no sink named `\(name)` is configured; configured: \(sinks.keys.sorted().joined(separator: ", "))", permanent: true)

@@ -22,6 +22,29 @@ public struct SQLiteChannelStore: ChannelStore {
         }
     }
 
+    public func sources() async throws -> [StoredSource] {
+        try await pool.read { db in
+            var sources: [String: StoredSource] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT source_id, value FROM checkpoints") {
+                let id: String = row["source_id"]
+                sources[id] = StoredSource(id: id, checkpoint: SyncCheckpoint(row["value"] as String), orders: 0, openConfirmations: 0)
+            }
+            for row in try Row.fetchAll(db, sql: """
+                SELECT o.source_id, COUNT(*) AS orders,
+                       (SELECT COUNT(*) FROM jobs j JOIN orders p ON p.amazon_order_id = j.amazon_order_id
+                        WHERE p.source_id = o.source_id AND j.status != 'done' AND j.effect_name LIKE 'confirm-shipment:%') AS open
+                FROM orders o GROUP BY o.source_id
+                """) {
+                let id: String = row["source_id"]
+                var source = sources[id] ?? StoredSource(id: id, checkpoint: nil, orders: 0, openConfirmations: 0)
+                source.orders = row["orders"]
+                source.openConfirmations = row["open"]
+                sources[id] = source
+            }
+            return sources.values.sorted { $0.id < $1.id }
+        }
+    }
+
     public func commit(
         _ page: OrderPage, from sourceID: String,
         decide: @escaping @Sendable (OrderRecord?, ChannelOrder) -> WorkflowDecision

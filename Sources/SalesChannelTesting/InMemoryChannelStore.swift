@@ -45,6 +45,25 @@ public final class InMemoryChannelStore: ChannelStore {
         state.withLock { $0.checkpoints[sourceID] }
     }
 
+    public func sources() async throws -> [StoredSource] {
+        state.withLock { state in
+            var sources: [String: StoredSource] = [:]
+            for (id, checkpoint) in state.checkpoints {
+                sources[id] = StoredSource(id: id, checkpoint: checkpoint, orders: 0, openConfirmations: 0)
+            }
+            for record in state.records.values {
+                var source = sources[record.sourceID] ?? StoredSource(id: record.sourceID, checkpoint: nil, orders: 0, openConfirmations: 0)
+                source.orders += 1
+                source.openConfirmations += state.jobs.filter {
+                    guard $0.amazonOrderID == record.amazonOrderID, $0.status != .done, case .confirmShipment = $0.effect else { return false }
+                    return true
+                }.count
+                sources[record.sourceID] = source
+            }
+            return sources.values.sorted { $0.id < $1.id }
+        }
+    }
+
     public func commit(
         _ page: OrderPage, from sourceID: String,
         decide: @escaping @Sendable (OrderRecord?, ChannelOrder) -> WorkflowDecision

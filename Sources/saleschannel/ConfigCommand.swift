@@ -10,11 +10,17 @@ struct ConfigCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "check",
             abstract: "Validate a deployment file against the registered plugins, listing every problem; exits 2 when there is one.",
-            discussion: "Nothing is created, opened or contacted. Each problem names the file, the key and what is allowed.")
+            discussion: """
+                Nothing is created or contacted. Each problem names the file, the key and what is allowed. \
+                When the store exists it is read (read only) to check that every source's stored work \
+                still has its source: a change that would leave shipment confirmations without one is refused.
+                """)
         @Argument(help: "The deployment file (YAML).") var file: String
 
         func run() async throws {
-            let composition = try DeploymentOptions(config: file).validate()
+            let options = DeploymentOptions(config: file)
+            let composition = try options.validate()
+            try await options.checkSourcesKeepTheirWork(composition)
             print("\(file): valid · \(composition.sources.count) source(s) · sinks: \(composition.sinks.keys.sorted().joined(separator: ", ").nonEmpty ?? "none") · \(composition.notifiers.count) notifier(s)")
         }
     }

@@ -142,6 +142,26 @@ struct DeploymentOptions: ParsableArguments {
         ).store
     }
 
+    /// Refuses a deployment whose sources no longer take over work stored for them (an `id`
+    /// changed, a source removed while its shipment confirmations are not done), and notes work
+    /// left behind harmlessly. A store that does not exist yet (or needs migrating) is not read.
+    func checkSourcesKeepTheirWork(_ composition: Composition) async throws {
+        let store: any ChannelStore
+        do { store = try readOnlyStore() } catch is StoreError { return }
+        let engine = ChannelEngine(Composition(store: store, backend: composition.backend, sources: composition.sources, customerPolicy: composition.customerPolicy))
+        let orphaned: OrphanedWork
+        do {
+            orphaned = try await Self.using(engine) { try await $0.orphanedWork() }
+        } catch is StoreError {
+            return
+        }
+        for note in orphaned.notes { printError("note: \(note)") }
+        let problems = orphaned.problems
+        if !problems.isEmpty {
+            throw DeploymentErrors(problems.map { DeploymentError(file: config ?? "(embedded default)", key: "sources", problem: $0) })
+        }
+    }
+
     /// Runs `body` with an engine over the store opened read only, and closes it after.
     func reading<T>(_ body: (ChannelEngine) async throws -> T) async throws -> T {
         try await Self.using(ChannelEngine.reading(try readOnlyStore()), body)

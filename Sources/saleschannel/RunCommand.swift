@@ -25,7 +25,8 @@ struct RunCommand: AsyncParsableCommand {
 
     func run() async throws {
         // Every problem of the file, before anything is created or started.
-        try deployment.validate(storeAccess: initialize ? .initialize : .create)
+        let checked = try deployment.validate(storeAccess: initialize ? .initialize : .create)
+        try await deployment.checkSourcesKeepTheirWork(checked)
         let (root, directory) = try deployment.load()
         if let configuration = try deployment.sandboxConfiguration(root, directory: directory) {
             // The embedded default: an Amazon sandbox in this process, for as long as the run lasts.

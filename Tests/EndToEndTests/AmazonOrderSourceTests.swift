@@ -350,4 +350,54 @@ struct AmazonOrderSourceTests {
         #expect(with.stats["searchOrders", default: 0] > without.stats["searchOrders", default: 0])
         print("8 hours, 2 sources, one budget: polls every \(Int(with.interval)) s per source; \(with.sweeps) sweeps of \(with.sweepPages) pages; \(with.lastHour)")
     }
+
+    /// Sources were named `<plugin>/<seller>/<marketplaces>` before; with the default id a source
+    /// answers to those names: it continues their checkpoint and confirms their shipments.
+    @Test func aSourceTakesOverTheWorkStoredUnderItsFormerID() async throws {
+        try await VirtualAmazon.run({ $0.orders = 80; $0.existingShare = 1; $0.rateLimits = false }) { amazon in
+            let store = InMemoryChannelStore()
+            var source = amazon.source(.merchant)
+            source.sweepInterval = nil
+            let former = "\(source.id)/\(source.marketplaceIDs.joined(separator: ","))"
+            let settings = OrderSettings(sinkNames: ["erp"])
+            // What the earlier release stored: every page under the former id.
+            var checkpoint: SyncCheckpoint?
+            repeat {
+                let page = try await source.changes(after: checkpoint)
+                try await store.commit(page, from: former) { stored, snapshot in
+                    Workflow.apply(snapshot: snapshot, to: stored, sourceID: former, settings: settings, now: Date())
+                }
+                checkpoint = page.checkpoint
+                if !page.hasMore { break }
+            } while true
+
+            let composition = { (source: AmazonOrderSource) in
+                Composition(store: store, backend: InMemoryCommerceBackend(), sources: [source], customerPolicy: FixedCustomerPolicy(),
+                            sinks: ["erp": RecordingShipmentSink()], settings: settings)
+            }
+            // A source with an id of its own (`id:` in the deployment) does not take it over.
+            let strangerEngine = ChannelEngine(composition(source), logger: VirtualAmazon.quiet)
+            #expect(try await strangerEngine.orphanedWork().sources.map(\.id) == [former])
+
+            source.formerIDPrefix = "\(source.id)/"
+            #expect(source.answers(to: former) && !source.answers(to: "\(source.id)/not a list") && !source.answers(to: "amazon-fba/x"))
+            let engine = ChannelEngine(composition(source), logger: VirtualAmazon.quiet)
+            #expect(try await engine.orphanedWork().sources.isEmpty)
+            let sync = OrderSync(source: source, composition: engine.composition, logger: VirtualAmazon.quiet)
+            #expect(try await sync.checkpoint() == checkpoint, "the former checkpoint is continued, not restarted")
+            amazon.time.advance(by: 600)
+            _ = try await sync.syncPage()
+            #expect(try await store.checkpoint(for: source.id) != nil, "the next page is stored under the new id")
+
+            // A shipment of an order imported under the former id is confirmed by this source.
+            try await engine.runOnce()
+            let open = try #require(try await engine.orders(OrderQuery()).orders.first {
+                $0.sourceID == former && $0.order.status == .unshipped && !$0.buyerCancellationFlagged && $0.commerceOrderNumber != nil
+            })
+            let shipment = try await engine.recordShipment(ShipmentRequest(amazonOrderID: open.amazonOrderID, carrierCode: "UPS", trackingNumber: "1Z999AA10123456784"))
+            try await engine.runOnce()
+            let confirmation = try #require(try await engine.order(open.amazonOrderID)?.jobs.first { $0.effect == .confirmShipment(shipment.id) })
+            #expect(confirmation.status == .done, "\(confirmation.lastError ?? "")")
+        }
+    }
 }

@@ -52,7 +52,8 @@ public struct ChannelEngine: Service, Sendable {
     /// - Throws: ``EngineError`` `.notFound` when no source knows it.
     public func refresh(_ id: AmazonOrderID) async throws -> RefreshOutcome {
         let stored = try await store.record(id)
-        let candidates = composition.sources.filter { $0.id == stored?.sourceID } + composition.sources.filter { $0.id != stored?.sourceID }
+        let owner = stored.flatMap { composition.source(for: $0.sourceID) }
+        let candidates = (owner.map { [$0] } ?? []) + composition.sources.filter { $0.id != owner?.id }
         for source in candidates {
             guard let snapshot = try await source.order(id) else { continue }
             let (settings, sourceID, composition, now) = (composition.settings, source.id, composition, clock.now())
@@ -74,7 +75,7 @@ public struct ChannelEngine: Service, Sendable {
     public func recordShipment(_ request: ShipmentRequest) async throws -> Shipment {
         let request = request.trimmed
         if let problem = request.problems() { throw ShipmentRejection(order: request.amazonOrderID, reason: problem) }
-        let (settings, sources, composition, now) = (composition.settings, composition.sources, composition, clock.now())
+        let (settings, composition, now) = (composition.settings, composition, clock.now())
         let record = try await store.update(request.amazonOrderID) { stored in
             let sequence = stored.shipments.count + 1
             let items = request.items.isEmpty
@@ -91,7 +92,7 @@ public struct ChannelEngine: Service, Sendable {
                     shipDate: request.shipDate ?? now, items: items)],
                 recordedAt: now)
             // The channel's own rules (Amazon's carrier codes), then the workflow's.
-            let source = sources.first { $0.id == stored.sourceID }
+            let source = composition.source(for: stored.sourceID)
             let prepared = try source?.prepare(shipment, for: stored.order) ?? shipment
             return composition.shaped(try Workflow.record(
                 shipment: prepared, on: stored, settings: settings, now: now,
@@ -172,6 +173,15 @@ public struct ChannelEngine: Service, Sendable {
         return try await replay(finished.map(\.id))
     }
 
+    // MARK: Sources
+
+    /// Work stored under source ids that no configured source answers to: a source removed or
+    /// renamed (its `id` changed) since the work was stored.
+    public func orphanedWork() async throws -> OrphanedWork {
+        let orphans = try await store.sources().filter { composition.source(for: $0.id) == nil }
+        return OrphanedWork(sources: orphans)
+    }
+
     // MARK: Figures
 
     /// The store's counts with this process's counters and the sources' spending.
@@ -204,4 +214,29 @@ public struct EngineError: Error, Hashable, Sendable, CustomStringConvertible {
         case readOnly = "read-only"
     }
     public var description: String { message }
+}
+
+/// Work no configured source takes over (see ``ChannelEngine/orphanedWork()``).
+public struct OrphanedWork: Sendable {
+    public var sources: [StoredSource]
+
+    /// Sources with shipment confirmations not done: only their source can send them, so a
+    /// deployment that drops the source would leave them failing. Refused.
+    public var blocking: [StoredSource] { sources.filter { $0.openConfirmations > 0 } }
+
+    /// What a person reads for each blocking source: what is stored and how to proceed.
+    public var problems: [String] {
+        blocking.map {
+            "the store holds \($0.openConfirmations) shipment confirmation(s) not done for source `\($0.id)`, which no source here takes over; "
+                + "give the source that continues it `id: \($0.id)` (or put that source back until they are done)"
+        }
+    }
+
+    /// What is left behind harmlessly (a checkpoint, finished orders), for a note.
+    public var notes: [String] {
+        sources.filter { $0.openConfirmations == 0 }.map {
+            "the work stored under source `\($0.id)` (\($0.checkpoint == nil ? "no checkpoint" : "its checkpoint"), \($0.orders) order(s)) "
+                + "is no longer any source's; a source new to the store starts from its initial lookback (set `id: \($0.id)` to continue it instead)"
+        }
+    }
 }

@@ -39,7 +39,7 @@ struct EffectExecutor: Sendable {
             return .commerceOrderCompleted
 
         case .confirmShipment(let id):
-            guard let source = c.sources.first(where: { $0.id == record.sourceID }) else {
+            guard let source = c.source(for: record.sourceID) else {
                 throw ExecutionError("no source `\(record.sourceID)` is configured to confirm shipment \(id) to")
             }
             try await source.confirmShipment(try shipment(id, in: record), of: record.order)

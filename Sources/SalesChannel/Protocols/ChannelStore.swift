@@ -19,6 +19,10 @@ public protocol ChannelStore: Sendable {
     /// The stored checkpoint of a source.
     func checkpoint(for sourceID: String) async throws -> SyncCheckpoint?
 
+    /// Every source id work is stored under (a checkpoint, records), with that work: for
+    /// telling whether a deployment still has a source for each (see ``StoredSource``).
+    func sources() async throws -> [StoredSource]
+
     /// Stores one page from a source in one transaction (see the protocol's contract).
     @discardableResult
     func commit(
@@ -122,6 +126,23 @@ public enum ReplayRule {
             plan.append((job, (siblings.map(\.generation).max() ?? 1) + 1))
         }
         return plan
+    }
+}
+
+/// Work stored under one source id.
+public struct StoredSource: Hashable, Sendable {
+    public var id: String
+    public var checkpoint: SyncCheckpoint?
+    /// Orders imported by this source.
+    public var orders: Int
+    /// Jobs not done yet (pending, running or dead-lettered) that only this source can run:
+    /// shipment confirmations to the channel.
+    public var openConfirmations: Int
+    public init(id: String, checkpoint: SyncCheckpoint?, orders: Int, openConfirmations: Int) {
+        self.id = id
+        self.checkpoint = checkpoint
+        self.orders = orders
+        self.openConfirmations = openConfirmations
     }
 }
 

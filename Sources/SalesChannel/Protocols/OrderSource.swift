@@ -10,10 +10,17 @@ import Foundation
 ///   snapshots it has already seen.
 /// - An order the source cannot read is returned in ``OrderPage/quarantined`` with its reason,
 ///   not thrown: the rest of the page goes on.
-/// - ``id`` names the checkpoint; two sources with the same id would share one.
+/// - ``id`` names the checkpoint; two sources with the same id would share one. It must stay
+///   the same while the source's settings change (a marketplace added): the checkpoint and the
+///   records' jobs are found under it. A source whose id changed answers to its former ids
+///   (``answers(to:)``), so their checkpoint and jobs are taken over.
 public protocol OrderSource: Sendable {
-    /// Stable identity of this source (for example `amazon-mfn/A1SELLER/ATVPDKIKX0DER`).
+    /// Stable identity of this source (for example `amazon-mfn/A1SELLER`).
     var id: String { get }
+
+    /// Whether work stored under `sourceID` (a checkpoint, records, their jobs) is this
+    /// source's: its ``id``, or an id an earlier release gave it. The default: its id only.
+    func answers(to sourceID: String) -> Bool
 
     /// The next page of changed orders after `checkpoint` (`nil`: from the start).
     func changes(after checkpoint: SyncCheckpoint?) async throws -> OrderPage
@@ -32,6 +39,8 @@ public protocol OrderSource: Sendable {
 }
 
 extension OrderSource {
+    public func answers(to sourceID: String) -> Bool { sourceID == id }
+
     public func prepare(_ shipment: Shipment, for order: ChannelOrder) throws(ShipmentRejection) -> Shipment { shipment }
 }
 

@@ -26,7 +26,7 @@ public struct OrderSync: Sendable {
         let composition = self.composition
         composition.statistics.started("sync \(sourceID)")
         defer { composition.statistics.finished("sync \(sourceID)") }
-        let checkpoint = try await store.checkpoint(for: sourceID)
+        let checkpoint = try await checkpoint()
         let page = try await source.changes(after: checkpoint)
         let summary = try await store.commit(page, from: sourceID) { stored, snapshot in
             composition.shaped(Workflow.apply(snapshot: snapshot, to: stored, sourceID: sourceID, settings: settings, now: Date()))
@@ -47,6 +47,20 @@ public struct OrderSync: Sendable {
             "updated": "\(summary.updated)", "effects": "\(summary.effects)",
         ])
         return page.hasMore
+    }
+
+    /// The source's checkpoint; for a source whose id changed (a release that named sources
+    /// differently), the one stored under a former id it answers to, taken over with the next
+    /// page it commits.
+    /// - Throws: ``AmbiguousCheckpoint`` when several former ids could be it.
+    public func checkpoint() async throws -> SyncCheckpoint? {
+        if let own = try await composition.store.checkpoint(for: source.id) { return own }
+        let former = try await composition.store.sources().filter { $0.id != source.id && $0.checkpoint != nil && source.answers(to: $0.id) }
+        guard former.count <= 1 else { throw AmbiguousCheckpoint(sourceID: source.id, candidates: former.map(\.id)) }
+        if let adopted = former.first {
+            logger.notice("taking over the checkpoint stored under the source's former id", metadata: ["source": "\(source.id)", "former": "\(adopted.id)"])
+        }
+        return former.first?.checkpoint
     }
 
     /// Syncs until the source says it is caught up.
@@ -97,4 +111,17 @@ func pause(seconds: Double) async {
     try? await cancelWhenGracefulShutdown {
         try await Task.sleep(for: .milliseconds(Int(seconds * 1000)))
     }
+}
+
+/// A source could continue from the checkpoints of several former ids (its marketplace list was
+/// changed more than once under a release that named sources by it); which one is a person's call.
+public struct AmbiguousCheckpoint: SourceStoppingError, CustomStringConvertible {
+    public var sourceID: String
+    public var candidates: [String]
+    public var operatorMessage: String {
+        "source `\(sourceID)` could continue from the checkpoints of \(candidates.map { "`\($0)`" }.joined(separator: ", ")); "
+            + "set `id:` on the source to the one it should continue"
+    }
+    public var eventKind: MerchantEvent.Kind { .sourceStopped }
+    public var description: String { operatorMessage }
 }
