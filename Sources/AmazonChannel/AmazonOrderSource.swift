@@ -19,9 +19,18 @@ import SalesChannel
 /// - Orders that do not fit the model are quarantined, not dropped.
 public struct AmazonOrderSource: OrderSource {
     public let id: String
-    /// With the default id: the prefix of the ids earlier releases gave this source
-    /// (`<plugin>/<sellerId>/`, then the marketplace list), whose work it takes over.
-    public var formerIDPrefix: String?
+    /// With the default id: the ids earlier releases gave this source, whose work it takes over.
+    public var formerIDs: FormerIDs?
+
+    /// `<prefix><marketplace ids, comma separated>`, each of them one of `marketplaces`.
+    public struct FormerIDs: Hashable, Sendable {
+        public var prefix: String
+        public var marketplaces: Set<String>
+        public init(prefix: String, marketplaces: Set<String>) {
+            self.prefix = prefix
+            self.marketplaces = marketplaces
+        }
+    }
     public let client: SellingPartnerClient
     public let sellerID: SellerID
     public let marketplaceIDs: [String]
@@ -55,9 +64,9 @@ public struct AmazonOrderSource: OrderSource {
 
     public func answers(to sourceID: String) -> Bool {
         if sourceID == id { return true }
-        guard let formerIDPrefix, sourceID.hasPrefix(formerIDPrefix) else { return false }
-        let marketplaces = sourceID.dropFirst(formerIDPrefix.count).split(separator: ",", omittingEmptySubsequences: false)
-        return !marketplaces.isEmpty && marketplaces.allSatisfy { !$0.isEmpty && $0.allSatisfy { $0.isUppercase || $0.isNumber } }
+        guard let formerIDs, sourceID.hasPrefix(formerIDs.prefix) else { return false }
+        let marketplaces = sourceID.dropFirst(formerIDs.prefix.count).split(separator: ",", omittingEmptySubsequences: false)
+        return !marketplaces.isEmpty && marketplaces.allSatisfy { formerIDs.marketplaces.contains(String($0)) }
     }
 
     public init(

@@ -10,7 +10,7 @@ import Synchronization
 public enum AmazonSourceFactory {
     /// The keys both Amazon plugins read.
     public static let keys: [PluginDescriptor.Key] = [
-        .init("id", "string", default: "<plugin>/<sellerId>", "Checkpoint name (distinct per source; keep it when the marketplaces change)"),
+        .init("id", "string", default: "<plugin>/<sellerId>/<region>", "Checkpoint name (distinct per source; kept when the marketplaces change)"),
         .init("sellerId", "string", "The selling partner id"),
         .init("marketplaceIds", "comma-separated list", "Marketplaces to import (one region)"),
         .init("region", "na | eu | fe", default: "the marketplaces' region", "SP-API region"),
@@ -155,14 +155,15 @@ public enum AmazonSourceFactory {
 
     /// A source over `account`, composed in code (what the plugins build from a deployment file).
     /// Sources of the same seller and region share one rate limiter, as they share Amazon's buckets.
-    /// `id` names the checkpoint; by default `<plugin>/<sellerId>`, which stays the same when the
-    /// marketplace list changes. A source with the default id also answers to the ids releases
-    /// before named it by (`<plugin>/<sellerId>/<marketplaceIds>`), and takes their work over.
+    /// `id` names the checkpoint; by default `<plugin>/<sellerId>/<region>` (`amazon-mfn/A1SELLER/na`),
+    /// which stays the same when marketplaces of the region are added or removed. A source with
+    /// the default id also answers to the ids earlier releases gave it
+    /// (`<plugin>/<sellerId>/<marketplaceIds>`, every id of its region), and takes their work over.
     public static func source(
         _ account: AmazonAccount, plugin: String, fulfilledBy: FulfilledBy, id: String? = nil, logger: Logger
     ) -> AmazonOrderSource {
         let formerPrefix = id == nil ? "\(plugin)/\(account.sellerID)/" : nil
-        let id = id ?? "\(plugin)/\(account.sellerID)"
+        let id = id ?? "\(plugin)/\(account.sellerID)/\(account.region.name)"
         let tokens = LWATokenProvider(credentials: account.credentials, endpoint: account.lwaEndpoint, http: http)
         let (limiter, budget) = sharedBudget(sellerID: account.sellerID, region: account.region, timeScale: account.timeScale)
         let client = SellingPartnerClient(
@@ -173,7 +174,9 @@ public enum AmazonSourceFactory {
             id: id, client: client, sellerID: SellerID(account.sellerID), marketplaceIDs: account.marketplaceIDs, fulfilledBy: fulfilledBy,
             budget: budget, logger: logger)
         source.beforeLag = account.beforeLag
-        source.formerIDPrefix = formerPrefix
+        if let formerPrefix {
+            source.formerIDs = .init(prefix: formerPrefix, marketplaces: Set(account.region.marketplaces.keys).union(account.marketplaceIDs))
+        }
         return source
     }
 }

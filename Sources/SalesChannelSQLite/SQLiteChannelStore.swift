@@ -9,7 +9,14 @@ public struct SQLiteChannelStore: ChannelStore {
     public let database: SQLiteDatabase
     var pool: DatabasePool { database.pool }
 
-    public init(database: SQLiteDatabase) { self.database = database }
+    /// The time stamped on what the store writes itself (jobs' creation and first due time,
+    /// records' update time): the composition's clock, so a test clock governs it too.
+    public var clock: any SalesChannelClock
+
+    public init(database: SQLiteDatabase, clock: any SalesChannelClock = SystemClock()) {
+        self.database = database
+        self.clock = clock
+    }
 
     public func close() async { database.close() }
 
@@ -51,7 +58,7 @@ public struct SQLiteChannelStore: ChannelStore {
     ) async throws -> CommitSummary {
         try await database.write { db in
             var summary = CommitSummary()
-            let now = Date()
+            let now = clock.now()
             for snapshot in page.orders {
                 let stored = try loadRecord(snapshot.amazonOrderID, db)
                 let decision = decide(stored, snapshot)
@@ -83,7 +90,7 @@ public struct SQLiteChannelStore: ChannelStore {
             guard let stored = try loadRecord(id, db) else { throw StoreError.orderNotFound(id) }
             let decision = try decide(stored)
             guard decision.changed, let record = decision.record else { return stored }
-            try store(decision, db, now: Date())
+            try store(decision, db, now: clock.now())
             return record
         }
     }
@@ -95,7 +102,7 @@ public struct SQLiteChannelStore: ChannelStore {
             let stored = try loadRecord(id, db)
             let decision = try decide(stored)
             guard decision.changed, decision.record != nil else { return stored }
-            try store(decision, db, now: Date())
+            try store(decision, db, now: clock.now())
             return decision.record
         }
     }

@@ -39,7 +39,10 @@ public final class InMemoryChannelStore: ChannelStore {
         }
     }
 
-    public init() {}
+    /// The time stamped on jobs the store creates (the composition's clock, in a test of time).
+    public let clock: any SalesChannelClock
+
+    public init(clock: any SalesChannelClock = SystemClock()) { self.clock = clock }
 
     public func checkpoint(for sourceID: String) async throws -> SyncCheckpoint? {
         state.withLock { $0.checkpoints[sourceID] }
@@ -76,7 +79,7 @@ public final class InMemoryChannelStore: ChannelStore {
                 guard decision.changed else { summary.unchanged += 1; continue }
                 guard decision.record != nil else { summary.skipped += 1; continue }
                 if stored == nil { summary.inserted += 1 } else { summary.updated += 1 }
-                summary.effects += state.store(decision, now: Date())
+                summary.effects += state.store(decision, now: clock.now())
             }
             state.quarantine += page.quarantined
             summary.quarantined = page.quarantined.count
@@ -92,7 +95,7 @@ public final class InMemoryChannelStore: ChannelStore {
             guard let stored = state.records[id] else { throw StoreError.orderNotFound(id) }
             let decision = try decide(stored)
             guard decision.changed, let record = decision.record else { return stored }
-            _ = state.store(decision, now: Date())
+            _ = state.store(decision, now: clock.now())
             return record
         }
     }
@@ -104,7 +107,7 @@ public final class InMemoryChannelStore: ChannelStore {
             let stored = state.records[id]
             let decision = try decide(stored)
             guard decision.changed, decision.record != nil else { return stored }
-            _ = state.store(decision, now: Date())
+            _ = state.store(decision, now: clock.now())
             return decision.record
         }
     }

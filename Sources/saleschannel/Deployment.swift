@@ -155,6 +155,11 @@ struct DeploymentOptions: ParsableArguments {
         } catch is StoreError {
             return
         }
+        try refuse(orphaned)
+    }
+
+    /// Prints the notes of `orphaned` and throws its problems as deployment errors.
+    func refuse(_ orphaned: OrphanedWork) throws {
         for note in orphaned.notes { printError("note: \(note)") }
         let problems = orphaned.problems
         if !problems.isEmpty {

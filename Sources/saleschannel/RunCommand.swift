@@ -25,8 +25,7 @@ struct RunCommand: AsyncParsableCommand {
 
     func run() async throws {
         // Every problem of the file, before anything is created or started.
-        let checked = try deployment.validate(storeAccess: initialize ? .initialize : .create)
-        try await deployment.checkSourcesKeepTheirWork(checked)
+        try deployment.validate(storeAccess: initialize ? .initialize : .create)
         let (root, directory) = try deployment.load()
         if let configuration = try deployment.sandboxConfiguration(root, directory: directory) {
             // The embedded default: an Amazon sandbox in this process, for as long as the run lasts.
@@ -41,6 +40,8 @@ struct RunCommand: AsyncParsableCommand {
     func run(sandbox: AmazonSourceFactory.SandboxLink?) async throws {
         let started = ContinuousClock.now
         let (stopped, figures) = try await deployment.withEngine(sandbox: sandbox, storeAccess: initialize ? .initialize : .create) { engine in
+            // Before anything runs: no stored work may be left without its source.
+            try deployment.refuse(try await engine.orphanedWork())
             var stopped: SourcesStopped?
             if once {
                 do {

@@ -379,8 +379,9 @@ struct AmazonOrderSourceTests {
             let strangerEngine = ChannelEngine(composition(source), logger: VirtualAmazon.quiet)
             #expect(try await strangerEngine.orphanedWork().sources.map(\.id) == [former])
 
-            source.formerIDPrefix = "\(source.id)/"
-            #expect(source.answers(to: former) && !source.answers(to: "\(source.id)/not a list") && !source.answers(to: "amazon-fba/x"))
+            source.formerIDs = .init(prefix: "\(source.id)/", marketplaces: ["ATVPDKIKX0DER", "A2EUQ1WTGCTBG2"])
+            #expect(source.answers(to: former) && source.answers(to: "\(source.id)/A2EUQ1WTGCTBG2,ATVPDKIKX0DER"))
+            #expect(!source.answers(to: "\(source.id)/A1PA6795UKMFR9") && !source.answers(to: "\(source.id)/") && !source.answers(to: "amazon-fba/x"))
             let engine = ChannelEngine(composition(source), logger: VirtualAmazon.quiet)
             #expect(try await engine.orphanedWork().sources.isEmpty)
             let sync = OrderSync(source: source, composition: engine.composition, logger: VirtualAmazon.quiet)

@@ -198,9 +198,9 @@ struct AmazonWorkflowTests {
         let run = try setup.cli.run(
             ["run", "--config", "deploy.yaml", "--once"], environment: Self.environment.merging(["LWA_REFRESH_TOKEN": revoked]) { $1 })
         #expect(run.status == 3)
-        #expect(run.stdout.contains("STOPPED amazon-mfn/A1SANDBOXSELLER: Login with Amazon no longer accepts the seller's refresh token"))
+        #expect(run.stdout.contains("STOPPED amazon-mfn/A1SANDBOXSELLER/na: Login with Amazon no longer accepts the seller's refresh token"))
         #expect(run.stdout.contains("STOPPED amazon-fba/"))
-        #expect(run.stderr.contains("Error: run --once finished with problems:\nsource amazon-mfn/A1SANDBOXSELLER stopped"), "\(run.stderr)")
+        #expect(run.stderr.contains("Error: run --once finished with problems:\nsource amazon-mfn/A1SANDBOXSELLER/na stopped"), "\(run.stderr)")
         #expect(run.stderr.contains("authorization-failed"))  // the log line of the stop
         #expect(!(run.stdout + run.stderr).contains(revoked) && !(run.stdout + run.stderr).contains("sandbox-client-secret"))
         // With the right token the next run goes on from where it was.

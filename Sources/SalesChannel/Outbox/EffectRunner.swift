@@ -20,7 +20,7 @@ public struct EffectRunner: Sendable {
     /// - Throws: only errors of the store while claiming; effects' failures are settled.
     public func runBatch() async throws -> Int {
         let jobs = try await composition.store.claimJobs(
-            limit: composition.tuning.batchSize, now: Date(), lease: composition.tuning.lease)
+            limit: composition.tuning.batchSize, now: composition.clock.now(), lease: composition.tuning.lease)
         guard !jobs.isEmpty else { return 0 }
         // A heartbeat keeps the leases of this batch alive while its effects run.
         let lease = composition.tuning.lease
@@ -32,12 +32,12 @@ public struct EffectRunner: Sendable {
             batch.addTask {
                 var reported: Set<Int64> = []
                 while !Task.isCancelled {
-                    try? await Task.sleep(for: .milliseconds(Int(lease * 1000 / 3)))
+                    try? await composition.clock.sleep(seconds: lease / 3)
                     guard !Task.isCancelled else { return }
                     // Only the jobs still running here: a settled one is no longer this runner's.
                     let running = settled.ids.withLock { done in jobs.filter { !done.contains($0.id) } }
                     do {
-                        let lost = try await store.renewLeases(running, until: Date().addingTimeInterval(lease))
+                        let lost = try await store.renewLeases(running, until: composition.clock.now().addingTimeInterval(lease))
                         let new = Set(lost).subtracting(reported)
                         if !new.isEmpty {
                             reported.formUnion(new)
@@ -67,6 +67,7 @@ public struct EffectRunner: Sendable {
     /// dead-lettered); errors of the store are not: an effect that ran is never failed for them.
     func run(_ job: OutboxJob) async {
         let store = composition.store
+        let clock = composition.clock
         let effect = job.effect
         let record: OrderRecord?
         do {
@@ -78,7 +79,7 @@ public struct EffectRunner: Sendable {
         }
         guard let record else {
             _ = await settle(job, "dead-lettering") {
-                try await store.fail(job, reason: "order \(job.amazonOrderID) is not stored", retryAt: nil, now: Date()) { .unchanged($0) }
+                try await store.fail(job, reason: "order \(job.amazonOrderID) is not stored", retryAt: nil, now: clock.now()) { .unchanged($0) }
             }
             return
         }
@@ -86,7 +87,7 @@ public struct EffectRunner: Sendable {
         statistics.started(effect.name)
         let result: Result<EffectOutcome, any Error>
         do {
-            result = .success(try await EffectExecutor(composition: composition).execute(job, record: record, now: Date()))
+            result = .success(try await EffectExecutor(composition: composition).execute(job, record: record, now: clock.now()))
         } catch {
             result = .failure(error)
         }
@@ -95,8 +96,8 @@ public struct EffectRunner: Sendable {
         switch result {
         case .success(let outcome):
             let settled = await settle(job, "finishing") {
-                try await store.finish(job, outcome: outcome, now: Date()) { current in
-                    composition.shaped(Workflow.apply(outcome, of: effect, to: current, now: Date()))
+                try await store.finish(job, outcome: outcome, now: clock.now()) { current in
+                    composition.shaped(Workflow.apply(outcome, of: effect, to: current, now: clock.now()))
                 }
             }
             guard settled == .recorded else {
@@ -118,10 +119,10 @@ public struct EffectRunner: Sendable {
             let final = error.isPermanentFailure || job.attempts >= composition.retry.maxAttempts
             let retryAt = final
                 ? nil
-                : Date().addingTimeInterval(composition.retry.delay(afterAttempt: job.attempts, unit: Double.random(in: 0..<1)))
+                : clock.now().addingTimeInterval(composition.retry.delay(afterAttempt: job.attempts, unit: Double.random(in: 0..<1)))
             let settled = await settle(job, "recording the failure of") {
-                try await store.fail(job, reason: reason, retryAt: retryAt, now: Date()) { current in
-                    composition.shaped(Workflow.failed(effect, on: current, reason: reason, final: final, now: Date()))
+                try await store.fail(job, reason: reason, retryAt: retryAt, now: clock.now()) { current in
+                    composition.shaped(Workflow.failed(effect, on: current, reason: reason, final: final, now: clock.now()))
                 }
             }
             guard settled == .recorded else {
@@ -167,7 +168,7 @@ public struct EffectRunner: Sendable {
                 composition.statistics.update { $0.storeErrors += 1 }
                 guard attempt < Self.settleAttempts else { return .failed("\(error)") }
                 logger.warning("store error while \(what) a job; trying again", metadata: ["job": "\(job.id)", "error": "\(error)"])
-                await pause(seconds: 0.05 * Double(attempt))
+                await pause(seconds: 0.05 * Double(attempt), on: composition.clock)
             }
         }
     }
@@ -178,10 +179,10 @@ public struct EffectRunner: Sendable {
     /// every lease would repeat the effect for ever and keep `run --once` from finishing.
     func setAside(_ job: OutboxJob, because reason: String) async {
         let final = job.attempts >= composition.retry.maxAttempts
-        let retryAt = final ? nil : Date().addingTimeInterval(composition.retry.delay(afterAttempt: job.attempts, unit: Double.random(in: 0..<1)))
+        let retryAt = final ? nil : composition.clock.now().addingTimeInterval(composition.retry.delay(afterAttempt: job.attempts, unit: Double.random(in: 0..<1)))
         let store = composition.store
         let settled = await settle(job, "setting aside") {
-            try await store.fail(job, reason: reason, retryAt: retryAt, now: Date()) { .unchanged($0) }
+            try await store.fail(job, reason: reason, retryAt: retryAt, now: composition.clock.now()) { .unchanged($0) }
         }
         if settled == .recorded, final { composition.statistics.update { $0.deadLettered += 1 } }
         logger.error(final ? "job dead-lettered: the store keeps failing for it" : "the store keeps failing for a job; it is retried later", metadata: [
@@ -222,21 +223,21 @@ public struct EffectRunner: Sendable {
                     composition.statistics.update { $0.storeErrors += 1 }
                     guard failures < Self.drainStoreAttempts else { throw error }
                     logger.warning("store error in the outbox; trying again", metadata: ["error": "\(error)", "attempt": "\(failures)"])
-                    await pause(seconds: composition.retry.delay(afterAttempt: failures, unit: 0.5))
+                    await pause(seconds: composition.retry.delay(afterAttempt: failures, unit: 0.5), on: composition.clock)
                     continue
                 }
                 if ran > 0 { idle.reset(); continue }
                 // Another lane's jobs may still enqueue follow-ups: look again soon, then less often.
-                if othersBusy { await pause(seconds: idle.next()); continue }
+                if othersBusy { await pause(seconds: idle.next(), on: composition.clock); continue }
                 guard let due else { return }
-                if due.timeIntervalSinceNow >= 1, told.withLock({ told in
+                if due.timeIntervalSince(composition.clock.now()) >= 1, told.withLock({ told in
                     defer { told = due }
                     return told != due
                 }) {
                     let held = try await composition.store.statistics().jobsRunning
                     waiting(DrainWait(until: due, jobsHeldByLease: held))
                 }
-                await pause(seconds: min(max(due.timeIntervalSinceNow, 0.005), composition.tuning.idleInterval))
+                await pause(seconds: min(max(due.timeIntervalSince(composition.clock.now()), 0.005), composition.tuning.idleInterval), on: composition.clock)
             }
         }
     }
@@ -251,14 +252,14 @@ public struct EffectRunner: Sendable {
                     let ran = try await busy.running { try await runBatch() }
                     failures = 0
                     if ran > 0 { idle.reset(); continue }
-                    if busy.count > 0 { await pause(seconds: idle.next()); continue }
+                    if busy.count > 0 { await pause(seconds: idle.next(), on: composition.clock); continue }
                     let due = try await composition.store.nextDueJob()
-                    let wait = due.map { min(max($0.timeIntervalSinceNow, 0.005), composition.tuning.idleInterval) }
-                    await pause(seconds: wait ?? composition.tuning.idleInterval)
+                    let wait = due.map { min(max($0.timeIntervalSince(composition.clock.now()), 0.005), composition.tuning.idleInterval) }
+                    await pause(seconds: wait ?? composition.tuning.idleInterval, on: composition.clock)
                 } catch {
                     failures += 1
                     logger.error("outbox runner failed; retrying", metadata: ["error": "\(error)"])
-                    await pause(seconds: composition.retry.delay(afterAttempt: failures, unit: Double.random(in: 0.5..<1)))
+                    await pause(seconds: composition.retry.delay(afterAttempt: failures, unit: Double.random(in: 0.5..<1)), on: composition.clock)
                 }
             }
         }

@@ -8,7 +8,7 @@ extension Composition {
         logger.error("source stopped", metadata: [
             "source": "\(sourceID)", "event": "\(error.eventKind.rawValue)", "reason": "\(error.operatorMessage)",
         ])
-        let now = Date()
+        let now = clock.now()
         // The time as the detail: each stop is its own event (a receiver that drops repeated
         // idempotency keys must still hear of a second revocation), its retries are not.
         let event = MerchantEvent(
@@ -28,7 +28,7 @@ extension Composition {
                         ])
                         break
                     }
-                    try? await Task.sleep(for: .milliseconds(Int(retry.delay(afterAttempt: attempt, unit: 0.5) * 1000)))
+                    try? await clock.sleep(seconds: retry.delay(afterAttempt: attempt, unit: 0.5))
                 }
             }
         }

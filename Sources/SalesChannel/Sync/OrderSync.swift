@@ -29,7 +29,7 @@ public struct OrderSync: Sendable {
         let checkpoint = try await checkpoint()
         let page = try await source.changes(after: checkpoint)
         let summary = try await store.commit(page, from: sourceID) { stored, snapshot in
-            composition.shaped(Workflow.apply(snapshot: snapshot, to: stored, sourceID: sourceID, settings: settings, now: Date()))
+            composition.shaped(Workflow.apply(snapshot: snapshot, to: stored, sourceID: sourceID, settings: settings, now: composition.clock.now()))
         }
         composition.statistics.update {
             $0.pages += 1
@@ -90,7 +90,7 @@ public struct OrderSync: Sendable {
                     "source": "\(source.id)", "error": "\(error)", "retryIn": "\(wait)s",
                 ])
             }
-            if wait > 0 { await pause(seconds: wait) }
+            if wait > 0 { await pause(seconds: wait, on: composition.clock) }
         }
     }
 
@@ -106,10 +106,10 @@ public struct OrderSync: Sendable {
     }
 }
 
-/// Sleeps, returning early on graceful shutdown or cancellation.
-func pause(seconds: Double) async {
+/// Sleeps on `clock`, returning early on graceful shutdown or cancellation.
+func pause(seconds: Double, on clock: any SalesChannelClock) async {
     try? await cancelWhenGracefulShutdown {
-        try await Task.sleep(for: .milliseconds(Int(seconds * 1000)))
+        try await clock.sleep(seconds: seconds)
     }
 }
 
