@@ -113,4 +113,29 @@ struct ConfigurationTests {
         #expect(try root.section("orderSettings").environmentName("importAmazonOrders") == "SALESCHANNEL_ORDER_SETTINGS_IMPORT_AMAZON_ORDERS")
         #expect(root.environmentName("marketplaceID") == "SALESCHANNEL_MARKETPLACE_ID")
     }
+
+    /// Found by fuzzing (Tests/Fuzz/Inputs/FuzzDeploymentYAML/alias-bomb-found-by-fuzzing.yaml):
+    /// nested aliases expand a few hundred bytes into billions of values, which the YAML library
+    /// hashed for minutes. Aliases are refused before parsing, with where they are.
+    @Test func yamlAliasesAreRefusedBeforeTheyCanExpand() throws {
+        let bomb = (0..<9).map { level in
+            level == 0 ? "a0: &a0 [\"x\",\"x\",\"x\",\"x\",\"x\",\"x\",\"x\",\"x\",\"x\"]"
+                : "a\(level): &a\(level) [" + Array(repeating: "*a\(level - 1)", count: 9).joined(separator: ",") + "]"
+        }.joined(separator: "\n")
+        for (text, line, column) in [
+            (bomb, 2, 10), ("sinks:\n  - <<: *base\n    name: erp\n", 2, 9), ("store: *s\n", 1, 8),
+            ("sources:\n  - *one\n", 2, 5), ("x: {a: 1, b: *c}\n", 1, 14),
+        ] {
+            do {
+                _ = try ConfigSection.parse(text, file: "deploy.yaml", environment: [:])
+                Issue.record("accepted: \(text.prefix(40))")
+            } catch {
+                #expect(error.problem.contains("line \(line), column \(column): YAML aliases (`*name`) are not accepted"), "\(error.problem)")
+            }
+        }
+        // A `*` that is not where a value starts, quoted, or in a comment is no alias.
+        for text in ["url: http://erp/*/orders\n", "name: \"*starred\"\n", "name: '*x'\n", "a: 1 # see *note\n", "pattern: a*b\n", "note: first, *second\n"] {
+            #expect(throws: Never.self) { _ = try ConfigSection.parse(text, file: "deploy.yaml", environment: [:]) }
+        }
+    }
 }

@@ -44,6 +44,11 @@ public struct ConfigSection {
 
     /// Parses deployment text; `file` names it in errors.
     public static func parse(_ text: String, file: String, environment: [String: String]) throws(DeploymentError) -> ConfigSection {
+        // Aliases can make a few hundred bytes expand to billions of values (and the YAML
+        // library hashes them whole): a deployment file has no need of them.
+        if let (line, column) = aliasPosition(in: text) {
+            throw DeploymentError(file: file, key: "", problem: "line \(line), column \(column): YAML aliases (`*name`) are not accepted in deployment files; write the value out (use ${VARIABLE} for what several sections share), or quote a value that starts with `*`")
+        }
         let node: Node?
         do { node = try Yams.compose(yaml: text) } catch let error as YamlError {
             throw DeploymentError(file: file, key: "", problem: "not valid YAML: " + Self.describe(error))
@@ -54,6 +59,66 @@ public struct ConfigSection {
             throw DeploymentError(file: file, key: "", problem: "the file must be a mapping of keys to values")
         }
         return ConfigSection(file: file, path: [], node: node, environment: environment, tracker: Tracker())
+    }
+
+    /// Where the first YAML alias (`*name`) of `text` is (1-based line and column), if any: a
+    /// `*` where a value starts (line start, after `- `, `: `, `? `, or in a flow `[ ]` / `{ }`
+    /// after `[`, `{`, `,`), outside
+    /// quotes and comments. A plain YAML value cannot start with `*`, so each of these is an alias.
+    static func aliasPosition(in text: String) -> (line: Int, column: Int)? {
+        var lineNumber = 0
+        for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
+            lineNumber += 1
+            let characters = Array(line)
+            var quote: Character?
+            var valueStarts = true
+            var flowDepth = 0
+            var inProperty = false
+            for (index, character) in characters.enumerated() {
+                // An anchor (`&name`) or a tag (`!tag`) comes before the value it names.
+                if inProperty {
+                    if character == " " || character == "\t" { inProperty = false }
+                    continue
+                }
+                if valueStarts && (character == "&" || character == "!") {
+                    inProperty = true
+                    continue
+                }
+                if let open = quote {
+                    if character == open { quote = nil }
+                    continue
+                }
+                switch character {
+                case "'", "\"":
+                    if valueStarts { quote = character }
+                    valueStarts = false
+                case "#" where index == 0 || characters[index - 1] == " " || characters[index - 1] == "\t":
+                    break
+                case "*" where valueStarts:
+                    if index + 1 < characters.count, !characters[index + 1].isWhitespace { return (lineNumber, index + 1) }
+                    valueStarts = false
+                case " ", "\t":
+                    continue
+                case "[", "{":
+                    if valueStarts || flowDepth > 0 { flowDepth += 1; valueStarts = true } else { valueStarts = false }
+                    continue
+                case "]", "}":
+                    flowDepth = max(0, flowDepth - 1)
+                    valueStarts = false
+                    continue
+                case ",":
+                    valueStarts = flowDepth > 0
+                    continue
+                case "-", ":", "?":
+                    valueStarts = index + 1 >= characters.count || characters[index + 1] == " " || characters[index + 1] == "\t"
+                    continue
+                default:
+                    valueStarts = false
+                }
+                if character == "#" && (index == 0 || characters[index - 1] == " " || characters[index - 1] == "\t") { break }
+            }
+        }
+        return nil
     }
 
     /// A YAML error as a line and column and what went wrong, never the file's contents (a
