@@ -72,8 +72,15 @@ public struct Composition: Sendable {
         /// Seconds a claimed job stays claimed without a heartbeat; after a crash, its jobs are
         /// taken up again this long after they were last renewed.
         public var lease: Double
+        /// Days a finished job is kept once its order is final (shipped or canceled, nothing
+        /// left to run); 0 keeps every job for ever.
+        public var retentionDays: Double
 
-        public init(pollInterval: Double = 60, idleInterval: Double = 1, batchSize: Int = 16, lanes: Int = 4, lease: Double = 30) {
+        public init(
+            pollInterval: Double = 60, idleInterval: Double = 1, batchSize: Int = 16, lanes: Int = 4, lease: Double = 30,
+            retentionDays: Double = 30
+        ) {
+            self.retentionDays = retentionDays
             self.pollInterval = pollInterval
             self.idleInterval = idleInterval
             self.batchSize = batchSize
@@ -142,7 +149,9 @@ public struct Composition: Sendable {
                 stops.append((source.id, error.operatorMessage))
             }
         }
-        try await EffectRunner(composition: self, logger: logger).drain(waiting: waiting)
+        let runner = EffectRunner(composition: self, logger: logger)
+        try await runner.drain(waiting: waiting)
+        await runner.prune()
         if !stops.isEmpty { throw SourcesStopped(stops: stops) }
     }
 }

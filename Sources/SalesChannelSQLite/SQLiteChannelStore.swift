@@ -298,6 +298,20 @@ public struct SQLiteChannelStore: ChannelStore {
         }
     }
 
+    public func pruneFinishedJobs(before cutoff: Date) async throws -> Int {
+        try await database.write { db in
+            try db.execute(
+                sql: """
+                    DELETE FROM jobs WHERE status = 'done' AND updated_at < ? AND amazon_order_id IN (
+                        SELECT o.amazon_order_id FROM orders o
+                        WHERE o.amazon_status IN ('SHIPPED', 'CANCELLED', 'UNFULFILLABLE') AND NOT EXISTS (
+                            SELECT 1 FROM jobs j WHERE j.amazon_order_id = o.amazon_order_id AND j.status != 'done'))
+                    """,
+                arguments: [cutoff.timeIntervalSince1970])
+            return db.changesCount
+        }
+    }
+
     public func jobs(for id: AmazonOrderID) async throws -> [OutboxJob] {
         try await pool.read { db in
             try Row.fetchAll(db, sql: "SELECT * FROM jobs WHERE amazon_order_id = ? ORDER BY id", arguments: [id.rawValue]).map { Self.job($0) }

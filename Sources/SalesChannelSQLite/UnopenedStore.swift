@@ -24,6 +24,7 @@ struct UnopenedStore: ChannelStore, CommerceBackend {
     func replayJobs(_ ids: [Int64], now: Date) async throws -> [OutboxJob] { throw unavailable() }
     func jobs(for id: AmazonOrderID) async throws -> [OutboxJob] { throw unavailable() }
     func sources() async throws -> [StoredSource] { throw unavailable() }
+    func pruneFinishedJobs(before cutoff: Date) async throws -> Int { throw unavailable() }
     func nextDueJob() async throws -> Date? { throw unavailable() }
     func statistics() async throws -> StoreStatistics { throw unavailable() }
     func createOrder(_ draft: CommerceOrderDraft) async throws -> CommerceOrder { throw unavailable() }

@@ -25,6 +25,7 @@ public struct ChannelStoreConformance: Sendable {
         "updating an unknown order fails with order-not-found",
         "a runner that lost its lease can neither settle nor renew the job",
         "a finished job is replayed under the next generation of its key",
+        "finished jobs of final orders are pruned after the retention, nothing else",
     ]
 
     /// Runs every check; throws a ``ConformanceFailure`` for the first that does not hold.
@@ -40,6 +41,7 @@ public struct ChannelStoreConformance: Sendable {
         try await unknownOrder()
         try await fencing()
         try await replays()
+        try await pruning()
     }
 
     static let settings = OrderSettings(sinkNames: ["erp"])
@@ -298,6 +300,35 @@ public struct ChannelStoreConformance: Sendable {
         try await store.finish(claimed, outcome: outcome, now: t.addingTimeInterval(2)) { Workflow.apply(outcome, of: job.effect, to: $0, now: t) }
         let third = try await store.replayJobs([job.id], now: t.addingTimeInterval(3))
         try require(third.first?.generation == 3, check, "a second replay is generation \(third.first?.generation ?? 0), not 3")
+    }
+
+    func pruning() async throws {
+        let check = Self.checks[11]
+        let store = try await makeStore()
+        let shipped = Self.order("B", .shipped)
+        try await store.commit(OrderPage(orders: [Self.order("A", .unshipped), shipped], checkpoint: SyncCheckpoint("1"), hasMore: false),
+                               from: "conformance", decide: Self.workflow)
+        let t = Date()
+        let outcome = EffectOutcome.customerAssigned(.guest)
+        while case let next = try await store.claimJobs(limit: 100, now: t, lease: 60), !next.isEmpty {
+            for job in next { try await store.finish(job, outcome: outcome, now: t) { .unchanged($0) } }
+        }
+        let before = try await store.jobs(statuses: [])
+        try require(before.allSatisfy { $0.status == .done } && Set(before.map(\.amazonOrderID)) == ["A", "B"], check, "setup: every job of A and B done")
+        try require(try await store.pruneFinishedJobs(before: t.addingTimeInterval(-1)) == 0, check, "jobs finished after the cutoff were pruned")
+        let pruned = try await store.pruneFinishedJobs(before: t.addingTimeInterval(3600))
+        let after = try await store.jobs(statuses: [])
+        try require(pruned == before.filter { $0.amazonOrderID == "B" }.count, check, "\(pruned) pruned, not the shipped order's \(before.filter { $0.amazonOrderID == "B" }.count)")
+        try require(after.allSatisfy { $0.amazonOrderID == "A" } && after.count == before.count - pruned, check, "an open order's jobs were pruned")
+        let kept = try await store.record("B")
+        let history = try await store.events(for: "B")
+        try require(kept != nil && !history.isEmpty, check, "pruning touched the order or its history")
+        // The same snapshot again decides nothing new; a new order's jobs get ids never used before.
+        let again = try await store.commit(OrderPage(orders: [shipped, Self.order("C", .unshipped)], checkpoint: SyncCheckpoint("2"), hasMore: false),
+                                           from: "conformance", decide: Self.workflow)
+        let fresh = try await store.jobs(statuses: []).filter { $0.amazonOrderID == "C" }
+        try require(!fresh.isEmpty && again.effects == fresh.count, check, "a pruned order's effects were decided again (\(again.effects) effects for \(fresh.count) new jobs)")
+        try require(Set(fresh.map(\.id)).isDisjoint(with: before.map(\.id)), check, "a job id was used twice")
     }
 
     func unknownOrder() async throws {

@@ -13,6 +13,8 @@ public final class InMemoryChannelStore: ChannelStore {
         var jobs: [OutboxJob] = []
         var leases: [Int64: Date] = [:]
         var keys: Set<String> = []
+        /// Ids are never reused, even after jobs are pruned.
+        var lastJobID: Int64 = 0
         var checkpoints: [String: SyncCheckpoint] = [:]
         var quarantine: [QuarantinedOrder] = []
 
@@ -24,8 +26,9 @@ public final class InMemoryChannelStore: ChannelStore {
             for effect in decision.effects {
                 let key = effect.idempotencyKey(for: record.amazonOrderID)
                 guard keys.insert(key).inserted else { continue }
+                lastJobID += 1
                 jobs.append(OutboxJob(
-                    id: Int64(jobs.count + 1), amazonOrderID: record.amazonOrderID, effect: effect, idempotencyKey: key,
+                    id: lastJobID, amazonOrderID: record.amazonOrderID, effect: effect, idempotencyKey: key,
                     status: .pending, attempts: 0, nextAttemptAt: now, lastError: nil, createdAt: now, updatedAt: now))
                 added += 1
             }
@@ -227,8 +230,9 @@ public final class InMemoryChannelStore: ChannelStore {
             for (job, generation) in plan {
                 let key = job.effect.idempotencyKey(for: job.amazonOrderID, generation: generation)
                 state.keys.insert(key)
+                state.lastJobID += 1
                 let copy = OutboxJob(
-                    id: Int64(state.jobs.count + 1), amazonOrderID: job.amazonOrderID, effect: job.effect, idempotencyKey: key,
+                    id: state.lastJobID, amazonOrderID: job.amazonOrderID, effect: job.effect, idempotencyKey: key,
                     status: .pending, attempts: 0, nextAttemptAt: now, lastError: nil, createdAt: now, updatedAt: now, generation: generation)
                 state.jobs.append(copy)
                 state.events.append(OrderEvent(
@@ -237,6 +241,20 @@ public final class InMemoryChannelStore: ChannelStore {
                 replayed.append(copy)
             }
             return replayed
+        }
+    }
+
+    public func pruneFinishedJobs(before cutoff: Date) async throws -> Int {
+        state.withLock { state in
+            let final = Set(state.records.values.filter { record in
+                [.shipped, .canceled, .unfulfillable].contains(record.order.status)
+                    && !state.jobs.contains { $0.amazonOrderID == record.amazonOrderID && $0.status != .done }
+            }.map(\.amazonOrderID))
+            let pruned = state.jobs.filter { $0.status == .done && $0.updatedAt < cutoff && final.contains($0.amazonOrderID) }
+            let ids = Set(pruned.map(\.id))
+            state.jobs.removeAll { ids.contains($0.id) }
+            state.keys.subtract(pruned.map(\.idempotencyKey))
+            return pruned.count
         }
     }
 

@@ -47,6 +47,7 @@ final class TimedStore: ChannelStore {
     func replayJobs(_ ids: [Int64], now: Date) async throws -> [OutboxJob] { try await base.replayJobs(ids, now: now) }
     func jobs(for id: AmazonOrderID) async throws -> [OutboxJob] { try await base.jobs(for: id) }
     func sources() async throws -> [StoredSource] { try await base.sources() }
+    func pruneFinishedJobs(before cutoff: Date) async throws -> Int { try await base.pruneFinishedJobs(before: cutoff) }
     func nextDueJob() async throws -> Date? { try await base.nextDueJob() }
     func statistics() async throws -> StoreStatistics { try await base.statistics() }
     func close() async { await base.close() }

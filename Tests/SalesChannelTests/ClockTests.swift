@@ -21,6 +21,30 @@ struct ClockTests {
         return logger
     }
 
+    /// Runs `body` while moving `clock` to the deadline of whatever sleeps on it; while `body`
+    /// computes, looks again a moment later. (The wall-clock cap only guards against a hang.)
+    static func driving(_ clock: TestClock, _ body: @escaping @Sendable () async throws -> Void) async throws {
+        let finished = Mutex(false)
+        let run = Task {
+            defer { finished.withLock { $0 = true } }
+            try await body()
+        }
+        let cap = ContinuousClock.now.advanced(by: .seconds(120))
+        while !finished.withLock({ $0 }) && ContinuousClock.now < cap {
+            if let next = clock.nextDeadline {
+                clock.advance(to: next)
+                await Task.yield()
+            } else {
+                try await Task.sleep(for: .milliseconds(1))
+            }
+        }
+        if !finished.withLock({ $0 }) {
+            run.cancel()
+            Issue.record("did not finish on the test clock")
+        }
+        try await run.value
+    }
+
     static func runUntilIdle(_ runner: EffectRunner) async throws {
         while try await runner.runBatch() > 0 {}
     }
@@ -88,31 +112,38 @@ struct ClockTests {
         // One lane: while another lane is busy the drain only glances, and says nothing.
         let composition = Self.composition(clock: clock, sink: sink, orders: 4, lanes: 1)
         let waits = Mutex<[DrainWait]>([])
-        let finished = Mutex(false)
-        let run = Task {
-            defer { finished.withLock { $0 = true } }
+        try await Self.driving(clock) {
             try await composition.runOnce(logger: Self.quiet) { wait in waits.withLock { $0.append(wait) } }
         }
-        // Drive time: whenever the run sleeps on the clock, move the clock to its deadline; while
-        // it computes, look again a moment later. (The wall-clock cap only guards against a hang.)
-        let cap = ContinuousClock.now.advanced(by: .seconds(120))
-        while !finished.withLock({ $0 }) && ContinuousClock.now < cap {
-            if let next = clock.nextDeadline {
-                clock.advance(to: next)
-                await Task.yield()
-            } else {
-                try await Task.sleep(for: .milliseconds(1))
-            }
-        }
-        if !finished.withLock({ $0 }) {
-            run.cancel()
-            Issue.record("run --once did not finish")
-        }
-        try await run.value
         #expect(try await composition.store.jobs(statuses: [.pending, .dead]).isEmpty, "every job done after its retries")
         #expect(sink.handoffs.count > 0)
         let told = waits.withLock { $0 }
         #expect(!told.isEmpty, "run --once said it was waiting for a retry (attempts \(sink.attempts), handoffs \(sink.handoffs.count), clock moved \(clock.now().timeIntervalSince(start)) s)")
         #expect(told.allSatisfy { $0.until > start && $0.until <= start.addingTimeInterval(3 * 600) }, "waits are in the clock's time")
+    }
+
+    @Test func runOncePrunesFinishedJobsOfFinalOrdersAfterTheRetention() async throws {
+        let clock = TestClock()
+        let sink = RecordingShipmentSink()
+        var configured = Self.composition(clock: clock, sink: sink, orders: 40)
+        configured.tuning.retentionDays = 2
+        let composition = configured
+        let run = { try await Self.driving(clock) { try await composition.runOnce(logger: Self.quiet) } }
+        try await run()
+        let before = try await composition.store.jobs(statuses: [])
+        let ordersBefore = try await composition.store.records(includeHidden: true).count
+        #expect(!before.isEmpty && before.allSatisfy { $0.status == .done })
+        clock.advance(by: 86_400)
+        try await run()
+        #expect(try await composition.store.jobs(statuses: []).count == before.count, "kept within the retention")
+        clock.advance(by: 2 * 86_400)
+        try await run()
+        let after = try await composition.store.jobs(statuses: [])
+        let records = try await composition.store.records(includeHidden: true)
+        let final = Set(records.filter { [.shipped, .canceled, .unfulfillable].contains($0.order.status) }.map(\.amazonOrderID))
+        #expect(!final.isEmpty && after.count < before.count)
+        #expect(after.allSatisfy { !final.contains($0.amazonOrderID) }, "every final order's jobs pruned")
+        #expect(Set(after.map(\.amazonOrderID)) == Set(before.map(\.amazonOrderID)).subtracting(final), "open orders keep theirs")
+        #expect(records.count == ordersBefore, "every order stays")
     }
 }

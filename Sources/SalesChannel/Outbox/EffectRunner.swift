@@ -244,6 +244,7 @@ public struct EffectRunner: Sendable {
 
     /// Runs for ever, until graceful shutdown.
     public func run() async throws {
+        let pruning = PruneSchedule(clock: composition.clock)
         try await lanes { busy in
             var failures = 0
             var idle = IdleBackoff(limit: composition.tuning.idleInterval)
@@ -253,6 +254,8 @@ public struct EffectRunner: Sendable {
                     failures = 0
                     if ran > 0 { idle.reset(); continue }
                     if busy.count > 0 { await pause(seconds: idle.next(), on: composition.clock); continue }
+                    // Idle: the hourly pruning of finished jobs, by one lane.
+                    if pruning.isDue() { await prune() }
                     let due = try await composition.store.nextDueJob()
                     let wait = due.map { min(max($0.timeIntervalSince(composition.clock.now()), 0.005), composition.tuning.idleInterval) }
                     await pause(seconds: wait ?? composition.tuning.idleInterval, on: composition.clock)
@@ -262,6 +265,20 @@ public struct EffectRunner: Sendable {
                     await pause(seconds: composition.retry.delay(afterAttempt: failures, unit: Double.random(in: 0.5..<1)), on: composition.clock)
                 }
             }
+        }
+    }
+
+    /// Deletes the finished jobs of final orders older than ``Composition/Tuning/retentionDays``
+    /// (nothing when it is 0). A failure is logged and tried again at the next pruning.
+    public func prune() async {
+        let days = composition.tuning.retentionDays
+        guard days > 0 else { return }
+        do {
+            let cutoff = composition.clock.now().addingTimeInterval(-days * 86_400)
+            let count = try await composition.store.pruneFinishedJobs(before: cutoff)
+            if count > 0 { logger.info("pruned finished jobs", metadata: ["jobs": "\(count)", "retentionDays": "\(days)"]) }
+        } catch {
+            logger.warning("pruning finished jobs failed; tried again at the next pruning", metadata: ["error": "\(error)"])
         }
     }
 
@@ -317,4 +334,21 @@ struct IdleBackoff {
     }
 
     mutating func reset() { current = 0.005 }
+}
+
+/// When the running runner prunes: at its first idle moment, then hourly (on its clock).
+final class PruneSchedule: Sendable {
+    private let next = Mutex<Date?>(nil)
+    private let clock: any SalesChannelClock
+    init(clock: any SalesChannelClock) { self.clock = clock }
+
+    /// Whether pruning is due now; if so, the next is an hour away (one lane prunes).
+    func isDue() -> Bool {
+        let now = clock.now()
+        return next.withLock { next in
+            guard next.map({ now >= $0 }) ?? true else { return false }
+            next = now.addingTimeInterval(3600)
+            return true
+        }
+    }
 }

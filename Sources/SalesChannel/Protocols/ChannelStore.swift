@@ -83,6 +83,13 @@ public protocol ChannelStore: Sendable {
     ///   one that is not done or whose replay is still waiting; nothing is replayed then.
     /// - Returns: the new jobs, in the order of `ids`.
     func replayJobs(_ ids: [Int64], now: Date) async throws -> [OutboxJob]
+    /// Deletes `done` jobs last changed before `cutoff` whose order is final (shipped, canceled
+    /// or unfulfillable at Amazon) and has no job left that is not done. Such an order's effects
+    /// are never decided again (the record's plans and shipments say what was done), so its keys
+    /// are no longer needed to keep an effect from running twice.
+    /// - Returns: how many jobs were deleted.
+    @discardableResult
+    func pruneFinishedJobs(before cutoff: Date) async throws -> Int
     /// The jobs of one order, oldest first.
     func jobs(for id: AmazonOrderID) async throws -> [OutboxJob]
     /// The earliest time a job that is next in its order's line becomes due (a running job:

@@ -125,7 +125,8 @@ public struct PluginRegistry: Sendable {
             idleInterval: try runner.double("idleIntervalSeconds", default: 1, in: 0.01...3600),
             batchSize: try runner.int("batchSize", default: 16, in: 1...1000),
             lanes: try runner.int("lanes", default: 4, in: 1...64),
-            lease: try runner.double("leaseSeconds", default: 30, in: 0.5...86400))
+            lease: try runner.double("leaseSeconds", default: 30, in: 0.5...86400),
+            retentionDays: try runner.double("retentionDays", default: 30, in: 0...36500))
 
         try root.checkNoUnknownKeys()
         let problems = root.problems
