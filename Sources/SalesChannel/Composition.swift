@@ -29,7 +29,7 @@ public struct Composition: Sendable {
         customerPolicy: any CustomerPolicy, sinks: [String: any ShipmentSink] = [:], notifiers: [any Notifier] = [],
         notifierNames: [String] = [],
         settings: OrderSettings = OrderSettings(), retry: RetryPolicy = RetryPolicy(), tuning: Tuning = Tuning(),
-        clock: any SalesChannelClock = SystemClock()
+        clock: any SalesChannelClock = SystemClock(), metrics: ChannelMetrics = ChannelMetrics()
     ) {
         self.clock = clock
         // Unnamed notifiers are named by position (`notifier-1`, …); name them to keep their
@@ -55,7 +55,7 @@ public struct Composition: Sendable {
         self.settings = settings
         self.retry = retry
         self.tuning = tuning
-        self.statistics = RunStatistics()
+        self.statistics = RunStatistics(metrics: metrics)
     }
 
     /// Timings of the long-running parts.
@@ -118,6 +118,15 @@ public struct Composition: Sendable {
             return notifierNames.map { .notify(kind, detail: detail, notifier: $0) }
         }
         return decision
+    }
+
+    /// What each source that reports it has spent, by source id.
+    public func usageBySource() async -> [String: SourceUsage] {
+        var usage: [String: SourceUsage] = [:]
+        for source in sources {
+            if let reporting = source as? any ReportsUsage { usage[source.id] = await reporting.usage() }
+        }
+        return usage
     }
 
     /// What the sources have spent, summed over those that report it.

@@ -347,6 +347,8 @@ public struct SQLiteChannelStore: ChannelStore {
             stats.jobsPending = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM jobs WHERE status IN ('pending','running')") ?? 0
             stats.jobsDead = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM jobs WHERE status = 'dead'") ?? 0
             stats.jobsRunning = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM jobs WHERE status = 'running'") ?? 0
+            stats.oldestPendingJob = try Double.fetchOne(db, sql: "SELECT MIN(created_at) FROM jobs WHERE status = 'pending'")
+                .map(Date.init(timeIntervalSince1970:))
             stats.quarantined = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM quarantine") ?? 0
             return stats
         }

@@ -281,6 +281,7 @@ public final class InMemoryChannelStore: ChannelStore {
             stats.jobsPending = state.jobs.filter { $0.status == .pending || $0.status == .running }.count
             stats.jobsDead = state.jobs.filter { $0.status == .dead }.count
             stats.jobsRunning = state.jobs.filter { $0.status == .running }.count
+            stats.oldestPendingJob = state.jobs.filter { $0.status == .pending }.map(\.createdAt).min()
             stats.quarantined = state.quarantine.count
             return stats
         }

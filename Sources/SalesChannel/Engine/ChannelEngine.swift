@@ -24,11 +24,18 @@ public struct ChannelEngine: Service, Sendable {
 
     // MARK: Main job
 
-    /// Runs every source's sync and the outbox runner until graceful shutdown.
+    /// Runs every source's sync and the outbox runner until graceful shutdown, refreshing the
+    /// metrics' gauges every 10 seconds.
     public func run() async throws {
         try await withThrowingDiscardingTaskGroup { group in
             for service in composition.services(logger: logger) {
                 group.addTask { try await service.run() }
+            }
+            group.addTask {
+                while !Task.isShuttingDownGracefully && !Task.isCancelled {
+                    _ = try? await statistics()
+                    await pause(seconds: 10, on: clock)
+                }
             }
         }
     }
@@ -184,9 +191,13 @@ public struct ChannelEngine: Service, Sendable {
 
     // MARK: Figures
 
-    /// The store's counts with this process's counters and the sources' spending.
+    /// The store's counts with this process's counters and the sources' spending; the metrics'
+    /// gauges are set from the same figures.
     public func statistics() async throws -> EngineStatistics {
-        EngineStatistics(store: try await store.statistics(), run: composition.statistics.snapshot, usage: await composition.sourceUsage())
+        let store = try await self.store.statistics()
+        let bySource = await composition.usageBySource()
+        composition.statistics.metrics.record(store, usage: bySource, now: clock.now())
+        return EngineStatistics(store: store, run: composition.statistics.snapshot, usage: await composition.sourceUsage())
     }
 
     /// Releases the store (a command that is done with the engine).

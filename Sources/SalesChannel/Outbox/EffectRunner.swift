@@ -44,7 +44,7 @@ public struct EffectRunner: Sendable {
                             logger.warning("lease lost while the effect ran; another runner took the job over", metadata: ["jobs": "\(new.sorted())"])
                         }
                     } catch {
-                        statistics.update { $0.storeErrors += 1 }
+                        statistics.storeError()
                         logger.warning("could not renew the leases of running jobs; retrying", metadata: ["error": "\(error)"])
                     }
                 }
@@ -73,7 +73,7 @@ public struct EffectRunner: Sendable {
         do {
             record = try await store.record(job.amazonOrderID)
         } catch {
-            composition.statistics.update { $0.storeErrors += 1 }
+            composition.statistics.storeError()
             await setAside(job, because: "its order could not be read from the store: \(error)")
             return
         }
@@ -85,6 +85,7 @@ public struct EffectRunner: Sendable {
         }
         let statistics = composition.statistics
         statistics.started(effect.name)
+        let began = clock.now()
         let result: Result<EffectOutcome, any Error>
         do {
             result = .success(try await EffectExecutor(composition: composition).execute(job, record: record, now: clock.now()))
@@ -92,6 +93,8 @@ public struct EffectRunner: Sendable {
             result = .failure(error)
         }
         statistics.finished(effect.name)
+        let seconds = clock.now().timeIntervalSince(began)
+        let kind = StoredEffect(effect).kind
         let composition = self.composition
         switch result {
         case .success(let outcome):
@@ -104,6 +107,7 @@ public struct EffectRunner: Sendable {
                 if case .failed(let error) = settled { await setAside(job, because: "it ran, but its result could not be recorded: \(error)") }
                 return
             }
+            statistics.metrics.effect(kind: kind, result: "done", seconds: seconds)
             statistics.update { counters in
                 counters.effectsRun += 1
                 switch outcome {
@@ -129,6 +133,7 @@ public struct EffectRunner: Sendable {
                 if case .failed(let error) = settled { await setAside(job, because: "\(reason); and the failure could not be recorded: \(error)") }
                 return
             }
+            statistics.metrics.effect(kind: kind, result: final ? "dead" : "failed", seconds: seconds)
             statistics.update {
                 $0.errors += 1
                 if final { $0.deadLettered += 1 }
@@ -158,14 +163,14 @@ public struct EffectRunner: Sendable {
                 try await body()
                 return .recorded
             } catch let lost as LeaseLost {
-                composition.statistics.update { $0.leasesLost += 1 }
+                composition.statistics.leaseLost()
                 logger.warning("lease lost; another runner holds the job, this result is dropped", metadata: [
                     "job": "\(lost.jobID)", "order": "\(job.amazonOrderID)", "effect": "\(job.effect.name)",
                 ])
                 return .leaseLost
             } catch {
                 attempt += 1
-                composition.statistics.update { $0.storeErrors += 1 }
+                composition.statistics.storeError()
                 guard attempt < Self.settleAttempts else { return .failed("\(error)") }
                 logger.warning("store error while \(what) a job; trying again", metadata: ["job": "\(job.id)", "error": "\(error)"])
                 await pause(seconds: 0.05 * Double(attempt), on: composition.clock)
@@ -220,7 +225,7 @@ public struct EffectRunner: Sendable {
                 } catch {
                     // The store failed (a locked or busy database, a full disk): no effect's fault.
                     failures += 1
-                    composition.statistics.update { $0.storeErrors += 1 }
+                    composition.statistics.storeError()
                     guard failures < Self.drainStoreAttempts else { throw error }
                     logger.warning("store error in the outbox; trying again", metadata: ["error": "\(error)", "attempt": "\(failures)"])
                     await pause(seconds: composition.retry.delay(afterAttempt: failures, unit: 0.5), on: composition.clock)

@@ -175,6 +175,8 @@ public struct StoreStatistics: Hashable, Codable, Sendable {
     public var jobsDead = 0
     /// Jobs claimed under a lease that has not expired yet (this or another process runs them).
     public var jobsRunning = 0
+    /// When the oldest job waiting to run (pending) was created.
+    public var oldestPendingJob: Date?
     public var quarantined = 0
     public init() {}
 }

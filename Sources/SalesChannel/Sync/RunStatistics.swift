@@ -3,8 +3,22 @@ import Synchronization
 /// Counters of what a running process has done, for its progress line and summary.
 public final class RunStatistics: Sendable {
     private let state = Mutex(Counters())
+    /// The same figures as swift-metrics metrics.
+    public let metrics: ChannelMetrics
 
-    public init() {}
+    public init(metrics: ChannelMetrics = ChannelMetrics()) { self.metrics = metrics }
+
+    /// A store error the runner rode out.
+    func storeError() {
+        update { $0.storeErrors += 1 }
+        metrics.storeError()
+    }
+
+    /// A result dropped because another runner had taken the job over.
+    func leaseLost() {
+        update { $0.leasesLost += 1 }
+        metrics.leaseLost()
+    }
 
     public struct Counters: Hashable, Sendable {
         public var ordersSeen = 0

@@ -1,0 +1,79 @@
+import Foundation
+import Metrics
+import Synchronization
+
+/// SalesChannel's metrics, through swift-metrics (whatever backend the host bootstrapped, such
+/// as swift-prometheus). They are recorded where ``RunStatistics`` counts, so `/metrics`, the
+/// progress line and `run --once`'s summary show the same figures.
+///
+/// | metric | dimensions | what |
+/// |---|---|---|
+/// | `saleschannel_order_snapshots_total` | `channel`, `status` | order snapshots committed by the sync |
+/// | `saleschannel_sync_pages_total` | `source` | pages committed |
+/// | `saleschannel_sync_last_page_timestamp_seconds` | `source` | when the source last committed a page (lag: now minus this) |
+/// | `saleschannel_effects_total` | `kind`, `result` (`done`, `failed`, `dead`) | effects run |
+/// | `saleschannel_effect_duration_seconds` | `kind` | how long an effect took |
+/// | `saleschannel_store_errors_total` | | store errors the runner rode out |
+/// | `saleschannel_leases_lost_total` | | results dropped for a lease another runner took over |
+/// | `saleschannel_outbox_jobs` | `status` (`pending`, `running`, `dead`) | jobs in the outbox |
+/// | `saleschannel_outbox_oldest_pending_age_seconds` | | age of the oldest job waiting to run |
+/// | `saleschannel_orders` | `kind` (`all`, `visible`, `commerce`, `shipped`, `canceled`, `quarantined`) | orders in the store |
+/// | `saleschannel_api_calls_total` | `source` | calls to the channel's API (SP-API) |
+/// | `saleschannel_api_throttled_total` | `source` | calls the channel answered 429 |
+/// | `saleschannel_rate_limit_wait_seconds_total` | `source` | time spent waiting on rate limits |
+public final class ChannelMetrics: Sendable {
+    let factory: any MetricsFactory
+    private let usageSeen = Mutex<[String: SourceUsage]>([:])
+
+    public init(factory: any MetricsFactory = MetricsSystem.factory) {
+        self.factory = factory
+    }
+
+    func snapshot(channel: String, status: String) {
+        Counter(label: "saleschannel_order_snapshots_total", dimensions: [("channel", channel), ("status", status)], factory: factory).increment()
+    }
+
+    func page(source: String, at date: Date) {
+        Counter(label: "saleschannel_sync_pages_total", dimensions: [("source", source)], factory: factory).increment()
+        Gauge(label: "saleschannel_sync_last_page_timestamp_seconds", dimensions: [("source", source)], factory: factory)
+            .record(date.timeIntervalSince1970)
+    }
+
+    func effect(kind: String, result: String, seconds: Double) {
+        Counter(label: "saleschannel_effects_total", dimensions: [("kind", kind), ("result", result)], factory: factory).increment()
+        Timer(label: "saleschannel_effect_duration_seconds", dimensions: [("kind", kind)], factory: factory)
+            .recordNanoseconds(Int64(max(0, seconds) * 1e9))
+    }
+
+    func storeError() { Counter(label: "saleschannel_store_errors_total", factory: factory).increment() }
+    func leaseLost() { Counter(label: "saleschannel_leases_lost_total", factory: factory).increment() }
+
+    /// Sets the gauges of the store's counts and adds what the sources spent since last time.
+    func record(_ store: StoreStatistics, usage: [String: SourceUsage], now: Date) {
+        for (status, count) in [("pending", store.jobsPending), ("running", store.jobsRunning), ("dead", store.jobsDead)] {
+            Gauge(label: "saleschannel_outbox_jobs", dimensions: [("status", status)], factory: factory).record(count)
+        }
+        Gauge(label: "saleschannel_outbox_oldest_pending_age_seconds", factory: factory)
+            .record(store.oldestPendingJob.map { max(0, now.timeIntervalSince($0)) } ?? 0)
+        for (kind, count) in [("all", store.orders), ("visible", store.visibleOrders), ("commerce", store.commerceOrders),
+                              ("shipped", store.shippedOrders), ("canceled", store.canceledOrders), ("quarantined", store.quarantined)] {
+            Gauge(label: "saleschannel_orders", dimensions: [("kind", kind)], factory: factory).record(count)
+        }
+        let previous = usageSeen.withLock { seen in
+            defer { seen.merge(usage) { $1 } }
+            return seen
+        }
+        for (source, spent) in usage {
+            let before = previous[source] ?? SourceUsage()
+            let dimensions = [("source", source)]
+            let calls = spent.apiCalls - before.apiCalls
+            if calls > 0 { Counter(label: "saleschannel_api_calls_total", dimensions: dimensions, factory: factory).increment(by: calls) }
+            let throttled = spent.throttled - before.throttled
+            if throttled > 0 { Counter(label: "saleschannel_api_throttled_total", dimensions: dimensions, factory: factory).increment(by: throttled) }
+            let waited = spent.secondsWaitingOnRateLimits - before.secondsWaitingOnRateLimits
+            if waited > 0 {
+                FloatingPointCounter(label: "saleschannel_rate_limit_wait_seconds_total", dimensions: dimensions, factory: factory).increment(by: waited)
+            }
+        }
+    }
+}
