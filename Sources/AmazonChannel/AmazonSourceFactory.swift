@@ -57,12 +57,12 @@ public enum AmazonSourceFactory {
     /// from the same buckets and plan against the same budget.
     private static let shared = Mutex<[String: (limiter: RateLimiter, budget: SearchBudget)]>([:])
 
-    static func sharedBudget(sellerID: String, region: Region, timeScale: Double) -> (limiter: RateLimiter, budget: SearchBudget) {
+    static func sharedBudget(sellerID: String, region: Region, timeScale: Double, clock: WallClock) -> (limiter: RateLimiter, budget: SearchBudget) {
         shared.withLock { shared in
             let key = "\(sellerID)/\(region.name)/\(timeScale)"
             if let found = shared[key] { return found }
-            let limiter = RateLimiter(timeScale: timeScale)
-            let made = (limiter, SearchBudget(limiter: limiter, key: "\(sellerID)/\(region.name)"))
+            let limiter = RateLimiter(timeScale: timeScale, clock: clock)
+            let made = (limiter, SearchBudget(limiter: limiter, key: "\(sellerID)/\(region.name)", clock: clock))
             shared[key] = made
             return made
         }
@@ -145,7 +145,9 @@ public enum AmazonSourceFactory {
             lwaEndpoint: lwa)
         account.timeScale = timeScale
         account.beforeLag = beforeLag
-        var source = self.source(account, plugin: plugin, fulfilledBy: fulfilledBy, id: try section.string("id"), logger: context.logger)
+        var source = self.source(
+                account, plugin: plugin, fulfilledBy: fulfilledBy, id: try section.string("id"), logger: context.logger,
+                clock: WallClock(context.clock))
         source.overlap = overlap
         source.initialLookback = lookback
         source.sweepInterval = sweepEvery > 0 ? sweepEvery : nil
@@ -160,16 +162,17 @@ public enum AmazonSourceFactory {
     /// the default id also answers to the ids earlier releases gave it
     /// (`<plugin>/<sellerId>/<marketplaceIds>`, every id of its region), and takes their work over.
     public static func source(
-        _ account: AmazonAccount, plugin: String, fulfilledBy: FulfilledBy, id: String? = nil, logger: Logger
+        _ account: AmazonAccount, plugin: String, fulfilledBy: FulfilledBy, id: String? = nil, logger: Logger,
+        clock: WallClock = .system
     ) -> AmazonOrderSource {
         let formerPrefix = id == nil ? "\(plugin)/\(account.sellerID)/" : nil
         let id = id ?? "\(plugin)/\(account.sellerID)/\(account.region.name)"
-        let tokens = LWATokenProvider(credentials: account.credentials, endpoint: account.lwaEndpoint, http: http)
-        let (limiter, budget) = sharedBudget(sellerID: account.sellerID, region: account.region, timeScale: account.timeScale)
+        let tokens = LWATokenProvider(credentials: account.credentials, endpoint: account.lwaEndpoint, http: http, clock: clock)
+        let (limiter, budget) = sharedBudget(sellerID: account.sellerID, region: account.region, timeScale: account.timeScale, clock: clock)
         let client = SellingPartnerClient(
             configuration: .init(region: account.region, endpoint: account.endpoint, sellingPartnerID: account.sellerID,
                                  timeScale: account.timeScale),
-            tokens: tokens, http: http, limiter: limiter, logger: logger)
+            tokens: tokens, http: http, limiter: limiter, logger: logger, clock: clock)
         var source = AmazonOrderSource(
             id: id, client: client, sellerID: SellerID(account.sellerID), marketplaceIDs: account.marketplaceIDs, fulfilledBy: fulfilledBy,
             budget: budget, logger: logger)
@@ -216,5 +219,17 @@ public struct AmazonAccount: Sendable {
         self.region = region
         self.endpoint = endpoint
         self.lwaEndpoint = lwaEndpoint
+    }
+}
+
+extension WallClock {
+    /// The Amazon client's clock over the composition's: one clock for the engine, the sync,
+    /// the sources, their rate limiters and token expiry.
+    public init(_ clock: any SalesChannelClock) {
+        if clock is SystemClock {
+            self = .system
+        } else {
+            self.init(now: { clock.now() }, sleep: { try await clock.sleep(seconds: $0) })
+        }
     }
 }

@@ -38,7 +38,7 @@ extension SQLiteDatabase {
             } catch {
                 throw DeploymentError(file: section.file, key: section.keyPath("path"), problem: "cannot open the SQLite database at \(path): \(error)")
             }
-            return StorePlugin(store: SQLiteChannelStore(database: database), backend: SQLiteCommerceBackend(database: database))
+            return StorePlugin(store: SQLiteChannelStore(database: database, clock: context.clock), backend: SQLiteCommerceBackend(database: database))
         }
     }
 }

@@ -28,20 +28,45 @@ public struct ChannelStoreConformance: Sendable {
         "finished jobs of final orders are pruned after the retention, nothing else",
     ]
 
+    /// The checks by the protocol they hold a store to (``SyncStore``, ``OrderStore``,
+    /// ``OutboxStore``); each check sets its data up through ``SyncStore/commit(_:from:decide:)``.
+    public enum Group: String, CaseIterable, Sendable {
+        case sync, orders, outbox
+    }
+
+    /// The checks of `group`, by name, in the order they run.
+    public static func checks(of group: Group) -> [String] {
+        switch group {
+        case .sync: [checks[0], checks[2], checks[7]]
+        case .orders: [checks[1], checks[8]]
+        case .outbox: [checks[3], checks[4], checks[5], checks[6], checks[9], checks[10], checks[11]]
+        }
+    }
+
     /// Runs every check; throws a ``ConformanceFailure`` for the first that does not hold.
     public func run() async throws {
-        try await commitStoresEverything()
-        try await hiddenOrders()
-        try await idempotencyKeys()
-        try await orderedEffects()
-        try await leases()
-        try await failuresRetryDeadLetterAndReplay()
-        try await finishFoldsOutcome()
-        try await quarantine()
-        try await unknownOrder()
-        try await fencing()
-        try await replays()
-        try await pruning()
+        for group in Group.allCases { try await run(group) }
+    }
+
+    /// Runs the checks of one group.
+    public func run(_ group: Group) async throws {
+        switch group {
+        case .sync:
+            try await commitStoresEverything()
+            try await idempotencyKeys()
+            try await quarantine()
+        case .orders:
+            try await hiddenOrders()
+            try await unknownOrder()
+        case .outbox:
+            try await orderedEffects()
+            try await leases()
+            try await failuresRetryDeadLetterAndReplay()
+            try await finishFoldsOutcome()
+            try await fencing()
+            try await replays()
+            try await pruning()
+        }
     }
 
     static let settings = OrderSettings(sinkNames: ["erp"])

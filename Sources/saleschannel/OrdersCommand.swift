@@ -15,13 +15,41 @@ struct OrdersCommand: AsyncParsableCommand {
         @OptionGroup var deployment: DeploymentOptions
         @Flag(help: "Include hidden (Pending) orders.") var all = false
         @Flag(help: "Print one JSON array (the stable interface documented in docs/orders-json.md).") var json = false
+        @Option(help: "Only MFN or AFN orders.") var channel: FulfillmentChannel?
+        @Option(help: "Only orders with this Amazon status (UNSHIPPED, SHIPPED, CANCELLED, …).") var status: String?
+        @Option(help: "Only orders of this marketplace id.") var marketplace: String?
+        @Option(help: "Only orders whose id or buyer name contains this text.") var search: String?
+        @Flag(name: .customLong("with-errors"), help: "Only orders showing an error or held totals.") var withErrors = false
+        @Flag(name: .customLong("newest-first"), help: "Newest purchase first.") var newestFirst = false
+        @Option(help: "At most this many orders; the last line says how to see the next ones.") var limit: Int?
+        @Option(help: "Continue after this position (printed by a listing with --limit).") var after: String?
+
+        func validate() throws {
+            if let limit, limit <= 0 { throw ValidationError("--limit must be positive") }
+        }
 
         func run() async throws {
-            let all = self.all
-            let records = try await deployment.reading { try await $0.orders(OrderQuery(includeHidden: all)).orders }
+            var query = OrderQuery(includeHidden: all)
+            query.fulfillmentChannel = channel
+            query.amazonStatus = status.map(AmazonOrderStatus.init(rawValue:))
+            query.marketplace = marketplace.map { MarketplaceID($0) }
+            query.text = search
+            query.hasError = withErrors ? true : nil
+            query.sort = newestFirst ? .purchaseDateDescending : .purchaseDateAscending
+            query.limit = limit
+            query.cursor = after
+            let listing: OrderListing
+            do {
+                listing = try await deployment.reading { [query] in try await $0.orders(query) }
+            } catch let error as OrderQueryError {
+                throw CommandFailure(error.description, status: 2)
+            }
+            let records = listing.orders
             if json {
                 let data = try cliEncoder().encode(records.map(OrderView.init))
                 print(String(decoding: data, as: UTF8.self))
+                // The array stays the documented interface; where the next page starts goes to standard error.
+                if let next = listing.nextCursor { printError("more: add --after \(next)") }
                 return
             }
             say(pad("AMAZON ORDER", 21) + pad("CH", 4) + pad("AMAZON STATUS", 18) + pad("TOTAL", 14) + pad("COMMERCE", 11) + pad("STATUS", 11)
@@ -35,6 +63,7 @@ struct OrdersCommand: AsyncParsableCommand {
                     + ((view.totalsHeld.map { "totals held: \($0)" } ?? view.lastError).map { "  ! \($0)" } ?? ""))
             }
             say("\(records.count) order(s)" + (all ? " (* hidden: not yet verified by Amazon)" : ""))
+            if let next = listing.nextCursor { say("more: add --after \(next)") }
         }
     }
 
@@ -326,3 +355,5 @@ struct OrderCommand: AsyncParsableCommand {
         for event in events { say("  \(formatter.string(from: event.at))  \(pad(event.kind.rawValue, 28))\(event.message)") }
     }
 }
+
+extension FulfillmentChannel: ExpressibleByArgument {}

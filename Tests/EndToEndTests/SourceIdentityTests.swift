@@ -58,3 +58,33 @@ struct SourceIdentityTests {
         #expect(after.isEmpty, "nothing left: \(after)")
     }
 }
+
+/// `orders` filters, sorts and pages through the engine's query.
+struct OrdersListingTests {
+    @Test func ordersFilterSortAndPage() throws {
+        let cli = try CLI.inTemporaryFolder()
+        try SourceIdentityTests.deployment(id: "shop").write(to: cli.directory.appendingPathComponent("deploy.yaml"), atomically: true, encoding: .utf8)
+        #expect(try cli.run(["run", "--config", "deploy.yaml", "--once", "--quiet"]).status == 0)
+        let all = try #require(try cli.json(["orders", "--config", "deploy.yaml", "--json"]) as? [[String: Any]])
+        #expect(all.count > 10)
+        let shipped = try #require(try cli.json(["orders", "--config", "deploy.yaml", "--json", "--status", "SHIPPED"]) as? [[String: Any]])
+        #expect(!shipped.isEmpty && shipped.allSatisfy { $0["amazonStatus"] as? String == "SHIPPED" })
+        let mfn = try #require(try cli.json(["orders", "--config", "deploy.yaml", "--json", "--channel", "MFN"]) as? [[String: Any]])
+        #expect(mfn.allSatisfy { $0["fulfillmentChannel"] as? String == "MFN" })
+
+        // Pages of 4, newest first, put together: the whole listing reversed.
+        var ids: [String] = []
+        var after: String?
+        repeat {
+            let page = try cli.run(["orders", "--config", "deploy.yaml", "--json", "--newest-first", "--limit", "4"] + (after.map { ["--after", $0] } ?? []))
+            #expect(page.status == 0, "\(page.stderr)")
+            let orders = try #require(try JSONSerialization.jsonObject(with: Data(page.stdout.utf8)) as? [[String: Any]])
+            #expect(orders.count <= 4)
+            ids += orders.compactMap { $0["amazonOrderId"] as? String }
+            after = page.stderr.components(separatedBy: "more: add --after ").dropFirst().first?.trimmingCharacters(in: .whitespacesAndNewlines)
+        } while after != nil
+        #expect(ids == all.compactMap { $0["amazonOrderId"] as? String }.reversed())
+        let bad = try cli.run(["orders", "--config", "deploy.yaml", "--after", "nonsense"])
+        #expect(bad.status == 2 && bad.stderr.contains("the cursor is not one this listing gave"), "\(bad.stderr)")
+    }
+}

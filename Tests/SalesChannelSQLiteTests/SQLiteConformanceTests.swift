@@ -12,16 +12,24 @@ struct SQLiteConformanceTests {
         return try SQLiteDatabase(path: folder.appendingPathComponent("store.sqlite").path)
     }
 
-    @Test func sqliteStoreConforms() async throws {
-        try await ChannelStoreConformance { SQLiteChannelStore(database: try Self.freshDatabase()) }.run()
+    /// One test per protocol of the store (sync, orders, outbox), so a failure names its concern.
+    @Test(arguments: ChannelStoreConformance.Group.allCases)
+    func sqliteStoreConforms(_ group: ChannelStoreConformance.Group) async throws {
+        try await ChannelStoreConformance { SQLiteChannelStore(database: try Self.freshDatabase()) }.run(group)
     }
 
     @Test func sqliteCommerceBackendConforms() async throws {
         try await CommerceBackendConformance { SQLiteCommerceBackend(database: try Self.freshDatabase()) }.run()
     }
 
-    @Test func inMemoryStoreConforms() async throws {
-        try await ChannelStoreConformance { InMemoryChannelStore() }.run()
+    @Test(arguments: ChannelStoreConformance.Group.allCases)
+    func inMemoryStoreConforms(_ group: ChannelStoreConformance.Group) async throws {
+        try await ChannelStoreConformance { InMemoryChannelStore() }.run(group)
+    }
+
+    @Test func theGroupsCoverEveryCheckOnce() {
+        let grouped = ChannelStoreConformance.Group.allCases.flatMap { ChannelStoreConformance.checks(of: $0) }
+        #expect(grouped.sorted() == ChannelStoreConformance.checks.sorted())
     }
 
     @Test func inMemoryCommerceBackendConforms() async throws {

@@ -29,7 +29,7 @@ struct ClockTests {
             defer { finished.withLock { $0 = true } }
             try await body()
         }
-        let cap = ContinuousClock.now.advanced(by: .seconds(120))
+        let cap = ContinuousClock.now.advanced(by: .seconds(600))
         while !finished.withLock({ $0 }) && ContinuousClock.now < cap {
             if let next = clock.nextDeadline {
                 clock.advance(to: next)
@@ -125,7 +125,7 @@ struct ClockTests {
     @Test func runOncePrunesFinishedJobsOfFinalOrdersAfterTheRetention() async throws {
         let clock = TestClock()
         let sink = RecordingShipmentSink()
-        var configured = Self.composition(clock: clock, sink: sink, orders: 40)
+        var configured = Self.composition(clock: clock, sink: sink, orders: 40, lanes: 1)
         configured.tuning.retentionDays = 2
         let composition = configured
         let run = { try await Self.driving(clock) { try await composition.runOnce(logger: Self.quiet) } }

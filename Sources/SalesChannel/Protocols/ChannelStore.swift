@@ -1,21 +1,34 @@
 import Foundation
 
 /// Where SalesChannel keeps its own state: order records, their history, the outbox, the
-/// checkpoints and the quarantine.
+/// checkpoints and the quarantine. It is three protocols, each a concern a part of the engine
+/// uses (``SyncStore`` for the sync, ``OrderStore`` for the operations on one order,
+/// ``OutboxStore`` for the runner), plus the counts for progress lines and summaries.
 ///
-/// Contract (checked by `ChannelStoreConformance` in `SalesChannelTesting`):
-/// - ``commit(_:from:decide:)`` stores a page atomically: the records the `decide` function
-///   returns, their effects and events, the quarantined orders and the new checkpoint, all or
-///   nothing. `decide` runs inside the transaction against the stored record, so concurrent
-///   writers never lose each other's changes.
+/// Contract (checked by `ChannelStoreConformance` in `SalesChannelTesting`, one group of checks
+/// per protocol):
+/// - ``SyncStore/commit(_:from:decide:)`` stores a page atomically: the records the `decide`
+///   function returns, their effects and events, the quarantined orders and the new checkpoint,
+///   all or nothing. `decide` runs inside the transaction against the stored record, so
+///   concurrent writers never lose each other's changes.
 /// - An effect's idempotency key is unique: enqueuing it again is a no-op.
-/// - ``claimJobs(limit:now:lease:)`` hands out runnable jobs: pending (or running with an
-///   expired lease), due, and for ordered effects only when every earlier ordered effect of
-///   the same order is done. No job is handed to two claimers while its lease runs.
-/// - ``finish(_:outcome:now:decide:)`` marks a job done and applies its outcome to the record in
-///   one transaction; ``fail(_:reason:retryAt:now:decide:)`` schedules a retry or, with no
-///   retry date, dead-letters the job.
-public protocol ChannelStore: Sendable {
+/// - ``OutboxStore/claimJobs(limit:now:lease:)`` hands out runnable jobs: pending (or running
+///   with an expired lease), due, and for ordered effects only when every earlier ordered effect
+///   of the same order is done. No job is handed to two claimers while its lease runs.
+/// - ``OutboxStore/finish(_:outcome:now:decide:)`` marks a job done and applies its outcome to the
+///   record in one transaction; ``OutboxStore/fail(_:reason:retryAt:now:decide:)`` schedules a
+///   retry or, with no retry date, dead-letters the job. Both are fenced by the job's claim.
+public protocol ChannelStore: SyncStore, OrderStore, OutboxStore {
+    /// Counts for progress lines and summaries.
+    func statistics() async throws -> StoreStatistics
+
+    /// Releases the store's connections (a command that is done with it); nothing may be asked
+    /// of the store afterwards. The default does nothing.
+    func close() async
+}
+
+/// What the sync needs: checkpoints, and pages committed with their records and effects.
+public protocol SyncStore: Sendable {
     /// The stored checkpoint of a source.
     func checkpoint(for sourceID: String) async throws -> SyncCheckpoint?
 
@@ -29,7 +42,10 @@ public protocol ChannelStore: Sendable {
         _ page: OrderPage, from sourceID: String,
         decide: @escaping @Sendable (OrderRecord?, ChannelOrder) -> WorkflowDecision
     ) async throws -> CommitSummary
+}
 
+/// Orders one at a time (a shipment, a recovery, accepted totals) and the listings.
+public protocol OrderStore: Sendable {
     /// Changes one stored record in one transaction (a shipment, a recovery).
     /// - Throws: ``StoreError`` `.orderNotFound`, or whatever `decide` throws.
     @discardableResult
@@ -44,20 +60,28 @@ public protocol ChannelStore: Sendable {
     ) async throws -> OrderRecord?
 
     func record(_ id: AmazonOrderID) async throws -> OrderRecord?
+
     /// Records in purchase order, newest last; hidden (Pending) ones only when asked.
     func records(includeHidden: Bool) async throws -> [OrderRecord]
-    func events(for id: AmazonOrderID) async throws -> [OrderEvent]
-    func quarantined() async throws -> [QuarantinedOrder]
 
+    func events(for id: AmazonOrderID) async throws -> [OrderEvent]
+
+    func quarantined() async throws -> [QuarantinedOrder]
+}
+
+/// The outbox: claims under fenced leases, settling, retries, replays and pruning.
+public protocol OutboxStore: Sendable {
     /// Claims up to `limit` runnable jobs for `lease` seconds, each with a new
     /// ``OutboxJob/claim`` token.
     func claimJobs(limit: Int, now: Date, lease: TimeInterval) async throws -> [OutboxJob]
+
     /// Extends the leases of jobs still being worked on (a runner's heartbeat), so that a slow
     /// effect is not taken over by another runner; a crashed runner's leases simply run out.
     /// Only a job still held under the same claim is renewed.
     /// - Returns: the ids of the jobs whose lease was lost (taken over or settled meanwhile).
     @discardableResult
     func renewLeases(_ jobs: [OutboxJob], until: Date) async throws -> [Int64]
+
     /// Marks a job done and folds its outcome into the record, with any follow-up effects.
     /// `finish` and ``fail(_:reason:retryAt:now:decide:)`` are fenced: when the job is no
     /// longer running under `job.claim`, they change nothing and throw ``LeaseLost``.
@@ -72,10 +96,15 @@ public protocol ChannelStore: Sendable {
     ) async throws
     /// Jobs with the given statuses (all when empty), oldest first.
     func jobs(statuses: Set<OutboxJob.Status>) async throws -> [OutboxJob]
+
+    /// The jobs of one order, oldest first.
+    func jobs(for id: AmazonOrderID) async throws -> [OutboxJob]
+
     /// Puts dead-lettered jobs back in line with a fresh count of attempts (`ids` empty: all).
     /// - Returns: how many were replayed.
     @discardableResult
     func replayDeadJobs(_ ids: [Int64], now: Date) async throws -> Int
+
     /// Runs finished (`done`) jobs again: each becomes a new pending job with the same effect,
     /// the next ``OutboxJob/generation`` and that generation's idempotency key, and the order
     /// gets a `replayed` event.
@@ -83,6 +112,7 @@ public protocol ChannelStore: Sendable {
     ///   one that is not done or whose replay is still waiting; nothing is replayed then.
     /// - Returns: the new jobs, in the order of `ids`.
     func replayJobs(_ ids: [Int64], now: Date) async throws -> [OutboxJob]
+
     /// Deletes `done` jobs last changed before `cutoff` whose order is final (shipped, canceled
     /// or unfulfillable at Amazon) and has no job left that is not done. Such an order's effects
     /// are never decided again (the record's plans and shipments say what was done), so its keys
@@ -90,19 +120,11 @@ public protocol ChannelStore: Sendable {
     /// - Returns: how many jobs were deleted.
     @discardableResult
     func pruneFinishedJobs(before cutoff: Date) async throws -> Int
-    /// The jobs of one order, oldest first.
-    func jobs(for id: AmazonOrderID) async throws -> [OutboxJob]
+
     /// The earliest time a job that is next in its order's line becomes due (a running job:
     /// when its lease ends), or `nil` when nothing is left but done and dead-lettered jobs and
     /// what waits behind them.
     func nextDueJob() async throws -> Date?
-
-    /// Counts for progress lines and summaries.
-    func statistics() async throws -> StoreStatistics
-
-    /// Releases the store's connections (a command that is done with it); nothing may be asked
-    /// of the store afterwards. The default does nothing.
-    func close() async
 }
 
 extension ChannelStore {

@@ -13,8 +13,15 @@ public struct PluginContext: Sendable {
     /// How the store may be opened: created if missing (``StoreAccess/create``), also set up when
     /// its file is empty (``StoreAccess/initialize``, `run --init`), or only read.
     public var storeAccess: StoreAccess
+    /// The clock every plugin reads and waits on (the composition's): the store stamps its
+    /// writes with it, sources and their rate limiters wait on it.
+    public var clock: any SalesChannelClock
 
-    public init(directory: URL, environment: [String: String], logger: Logger, isCheckOnly: Bool = false, storeAccess: StoreAccess = .create) {
+    public init(
+        directory: URL, environment: [String: String], logger: Logger, isCheckOnly: Bool = false, storeAccess: StoreAccess = .create,
+        clock: any SalesChannelClock = SystemClock()
+    ) {
+        self.clock = clock
         self.directory = directory
         self.environment = environment
         self.logger = logger

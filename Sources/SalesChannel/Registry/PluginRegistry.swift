@@ -135,7 +135,8 @@ public struct PluginRegistry: Sendable {
         }
         return Composition(
             store: store.store, backend: store.backend, sources: builtSources, customerPolicy: policy,
-            sinks: builtSinks, notifiers: builtNotifiers, notifierNames: notifierNames, settings: settings, retry: retry, tuning: tuning)
+            sinks: builtSinks, notifiers: builtNotifiers, notifierNames: notifierNames, settings: settings, retry: retry, tuning: tuning,
+            clock: context.clock)
     }
 
     /// Builds the store alone (for commands that only read it); nothing else of the file is
