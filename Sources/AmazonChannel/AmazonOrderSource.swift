@@ -286,8 +286,14 @@ public struct AmazonOrderSource: OrderSource {
 extension AmazonOrderSource: ReportsUsage {
     public func usage() async -> SourceUsage {
         let statistics = client.statistics
-        return SourceUsage(apiCalls: statistics.calls, throttled: statistics.throttled,
-                           secondsWaitingOnRateLimits: await client.limiter.secondsWaited, budgets: [await budget.use()])
+        var usage = SourceUsage(apiCalls: statistics.calls, throttled: statistics.throttled,
+                                secondsWaitingOnRateLimits: await client.limiter.secondsWaited, budgets: [await budget.use()])
+        for operation in Set(statistics.byOperation.keys).union(statistics.throttledByOperation.keys).union(statistics.retriesByOperation.keys) {
+            usage.operations[operation] = SourceUsage.OperationUsage(
+                calls: statistics.byOperation[operation] ?? 0, throttled: statistics.throttledByOperation[operation] ?? 0,
+                retries: statistics.retriesByOperation[operation] ?? 0)
+        }
+        return usage
     }
 }
 

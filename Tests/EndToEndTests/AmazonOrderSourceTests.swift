@@ -3,6 +3,7 @@ import AmazonSandbox
 import AmazonSellingPartner
 import Foundation
 import Logging
+import MetricsTestKit
 import SalesChannel
 import SalesChannelTesting
 import Testing
@@ -371,9 +372,10 @@ struct AmazonOrderSourceTests {
                 if !page.hasMore { break }
             } while true
 
+            let metrics = TestMetrics()
             let composition = { (source: AmazonOrderSource) in
                 Composition(store: store, backend: InMemoryCommerceBackend(), sources: [source], customerPolicy: FixedCustomerPolicy(),
-                            sinks: ["erp": RecordingShipmentSink()], settings: settings)
+                            sinks: ["erp": RecordingShipmentSink()], settings: settings, metrics: ChannelMetrics(factory: metrics))
             }
             // A source with an id of its own (`id:` in the deployment) does not take it over.
             let strangerEngine = ChannelEngine(composition(source), logger: VirtualAmazon.quiet)
@@ -399,6 +401,16 @@ struct AmazonOrderSourceTests {
             try await engine.runOnce()
             let confirmation = try #require(try await engine.order(open.amazonOrderID)?.jobs.first { $0.effect == .confirmShipment(shipment.id) })
             #expect(confirmation.status == .done, "\(confirmation.lastError ?? "")")
+
+            // SP-API figures by operation, as metrics: the same as the source's own counts.
+            _ = try await engine.statistics()
+            let usage = await source.usage()
+            for operation in ["searchOrders", "confirmShipment"] {
+                let calls = try #require(usage.operations[operation]?.calls)
+                #expect(calls > 0)
+                let counted = try metrics.expectCounter("saleschannel_api_calls_total", [("source", source.id), ("operation", operation)]).totalValue
+                #expect(counted == Int64(calls), "\(operation)")
+            }
         }
     }
 }

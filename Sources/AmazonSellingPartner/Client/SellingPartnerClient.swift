@@ -84,6 +84,10 @@ public struct SellingPartnerClient: Sendable {
         public var retries = 0
         /// Calls per operation.
         public var byOperation: [String: Int] = [:]
+        /// 429 answers per operation.
+        public var throttledByOperation: [String: Int] = [:]
+        /// Retries per operation.
+        public var retriesByOperation: [String: Int] = [:]
         /// Orders whose answer departed from the model, per rule (see ``ModelDeviation``).
         public var deviations: [ModelDeviation.Rule: Int] = [:]
     }
@@ -245,7 +249,10 @@ public struct SellingPartnerClient: Sendable {
                                                   requestID: requestID, status: Int(response.status.code))
                     }
                 case 429:
-                    counters.state.withLock { $0.throttled += 1 }
+                    counters.state.withLock {
+                        $0.throttled += 1
+                        $0.throttledByOperation[operation, default: 0] += 1
+                    }
                     await limiter.drain(operation, key: bucketKey)
                     throw error(.throttled, data, requestID, response.status.code)
                 case 500..<600:
@@ -284,7 +291,10 @@ public struct SellingPartnerClient: Sendable {
                 let ceiling = min(configuration.maxDelay, configuration.baseDelay * pow(2, Double(attempt - 1)))
                 delay = Double.random(in: 0...ceiling)
             }
-            counters.state.withLock { $0.retries += 1 }
+            counters.state.withLock {
+                $0.retries += 1
+                $0.retriesByOperation[operation, default: 0] += 1
+            }
             logger.notice("SP-API call failed; retrying", metadata: [
                 "operation": "\(operation)", "attempt": "\(attempt)", "error": "\(failure.code.rawValue)",
                 "status": "\(failure.status.map(String.init) ?? "-")", "requestId": "\(failure.requestID ?? "-")",

@@ -8,6 +8,19 @@ public struct SourceUsage: Hashable, Sendable {
     /// The call budgets the source draws from (one per seller and region for Amazon's
     /// `searchOrders`), shared budgets listed once.
     public var budgets: [BudgetUse]
+    /// Calls, 429 answers and retries by the channel's operation (`searchOrders`, `getOrder`, …).
+    public var operations: [String: OperationUsage] = [:]
+
+    public struct OperationUsage: Hashable, Sendable {
+        public var calls: Int
+        public var throttled: Int
+        public var retries: Int
+        public init(calls: Int = 0, throttled: Int = 0, retries: Int = 0) {
+            self.calls = calls
+            self.throttled = throttled
+            self.retries = retries
+        }
+    }
 
     public init(apiCalls: Int = 0, throttled: Int = 0, secondsWaitingOnRateLimits: Double = 0, budgets: [BudgetUse] = []) {
         self.apiCalls = apiCalls

@@ -18,8 +18,9 @@ import Synchronization
 /// | `saleschannel_outbox_jobs` | `status` (`pending`, `running`, `dead`) | jobs in the outbox |
 /// | `saleschannel_outbox_oldest_pending_age_seconds` | | age of the oldest job waiting to run |
 /// | `saleschannel_orders` | `kind` (`all`, `visible`, `commerce`, `shipped`, `canceled`, `quarantined`) | orders in the store |
-/// | `saleschannel_api_calls_total` | `source` | calls to the channel's API (SP-API) |
-/// | `saleschannel_api_throttled_total` | `source` | calls the channel answered 429 |
+/// | `saleschannel_api_calls_total` | `source`, `operation` | calls to the channel's API (SP-API) |
+/// | `saleschannel_api_throttled_total` | `source`, `operation` | calls the channel answered 429 |
+/// | `saleschannel_api_retries_total` | `source`, `operation` | calls tried again (429, 5xx, timeouts) |
 /// | `saleschannel_rate_limit_wait_seconds_total` | `source` | time spent waiting on rate limits |
 public final class ChannelMetrics: Sendable {
     let factory: any MetricsFactory
@@ -66,10 +67,15 @@ public final class ChannelMetrics: Sendable {
         for (source, spent) in usage {
             let before = previous[source] ?? SourceUsage()
             let dimensions = [("source", source)]
-            let calls = spent.apiCalls - before.apiCalls
-            if calls > 0 { Counter(label: "saleschannel_api_calls_total", dimensions: dimensions, factory: factory).increment(by: calls) }
-            let throttled = spent.throttled - before.throttled
-            if throttled > 0 { Counter(label: "saleschannel_api_throttled_total", dimensions: dimensions, factory: factory).increment(by: throttled) }
+            for (operation, now) in spent.operations {
+                let then = before.operations[operation] ?? SourceUsage.OperationUsage()
+                let labels = [("source", source), ("operation", operation)]
+                for (label, delta) in [("saleschannel_api_calls_total", now.calls - then.calls),
+                                       ("saleschannel_api_throttled_total", now.throttled - then.throttled),
+                                       ("saleschannel_api_retries_total", now.retries - then.retries)] where delta > 0 {
+                    Counter(label: label, dimensions: labels, factory: factory).increment(by: delta)
+                }
+            }
             let waited = spent.secondsWaitingOnRateLimits - before.secondsWaitingOnRateLimits
             if waited > 0 {
                 FloatingPointCounter(label: "saleschannel_rate_limit_wait_seconds_total", dimensions: dimensions, factory: factory).increment(by: waited)
