@@ -165,7 +165,10 @@ public enum AmazonSourceFactory {
         _ account: AmazonAccount, plugin: String, fulfilledBy: FulfilledBy, id: String? = nil, logger: Logger,
         clock: WallClock = .system
     ) -> AmazonOrderSource {
-        let formerPrefix = id == nil ? "\(plugin)/\(account.sellerID)/" : nil
+        // With the default id, or an id of the earlier form (the one a person picked to continue):
+        // the work stored under the other earlier ids is this source's too.
+        let prefix = "\(plugin)/\(account.sellerID)/"
+        let formerPrefix = id.map { $0.hasPrefix(prefix) } ?? true ? prefix : nil
         let id = id ?? "\(plugin)/\(account.sellerID)/\(account.region.name)"
         let tokens = LWATokenProvider(credentials: account.credentials, endpoint: account.lwaEndpoint, http: http, clock: clock)
         let (limiter, budget) = sharedBudget(sellerID: account.sellerID, region: account.region, timeScale: account.timeScale, clock: clock)

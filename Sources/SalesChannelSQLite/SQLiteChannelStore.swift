@@ -39,13 +39,16 @@ public struct SQLiteChannelStore: ChannelStore {
             for row in try Row.fetchAll(db, sql: """
                 SELECT o.source_id, COUNT(*) AS orders,
                        (SELECT COUNT(*) FROM jobs j JOIN orders p ON p.amazon_order_id = j.amazon_order_id
-                        WHERE p.source_id = o.source_id AND j.status != 'done' AND j.effect_name LIKE 'confirm-shipment:%') AS open
+                        WHERE p.source_id = o.source_id AND j.status IN ('pending', 'running') AND j.effect_name LIKE 'confirm-shipment:%') AS open,
+                       (SELECT COUNT(*) FROM jobs j JOIN orders p ON p.amazon_order_id = j.amazon_order_id
+                        WHERE p.source_id = o.source_id AND j.status = 'dead' AND j.effect_name LIKE 'confirm-shipment:%') AS dead
                 FROM orders o GROUP BY o.source_id
                 """) {
                 let id: String = row["source_id"]
                 var source = sources[id] ?? StoredSource(id: id, checkpoint: nil, orders: 0, openConfirmations: 0)
                 source.orders = row["orders"]
                 source.openConfirmations = row["open"]
+                source.deadConfirmations = row["dead"]
                 sources[id] = source
             }
             return sources.values.sorted { $0.id < $1.id }

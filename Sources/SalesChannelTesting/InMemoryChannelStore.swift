@@ -60,10 +60,12 @@ public final class InMemoryChannelStore: ChannelStore {
             for record in state.records.values {
                 var source = sources[record.sourceID] ?? StoredSource(id: record.sourceID, checkpoint: nil, orders: 0, openConfirmations: 0)
                 source.orders += 1
-                source.openConfirmations += state.jobs.filter {
-                    guard $0.amazonOrderID == record.amazonOrderID, $0.status != .done, case .confirmShipment = $0.effect else { return false }
+                let confirmations = state.jobs.filter {
+                    guard $0.amazonOrderID == record.amazonOrderID, case .confirmShipment = $0.effect else { return false }
                     return true
-                }.count
+                }
+                source.openConfirmations += confirmations.filter { $0.status == .pending || $0.status == .running }.count
+                source.deadConfirmations += confirmations.filter { $0.status == .dead }.count
                 sources[record.sourceID] = source
             }
             return sources.values.sorted { $0.id < $1.id }

@@ -125,6 +125,8 @@ struct ConfigurationTests {
         for (text, line, column) in [
             (bomb, 2, 10), ("sinks:\n  - <<: *base\n    name: erp\n", 2, 9), ("store: *s\n", 1, 8),
             ("sources:\n  - *one\n", 2, 5), ("x: {a: 1, b: *c}\n", 1, 14),
+            // Found by a review: a flow collection over several lines, and `:` without a space in flow.
+            ("b: &b [\n  0, *a, *a]\n", 2, 6), ("c: &c {\"k\":*b,\"l\":*b}\n", 1, 12), ("d: !!seq [*x]\n", 1, 11),
         ] {
             do {
                 _ = try ConfigSection.parse(text, file: "deploy.yaml", environment: [:])
@@ -134,7 +136,8 @@ struct ConfigurationTests {
             }
         }
         // A `*` that is not where a value starts, quoted, or in a comment is no alias.
-        for text in ["url: http://erp/*/orders\n", "name: \"*starred\"\n", "name: '*x'\n", "a: 1 # see *note\n", "pattern: a*b\n", "note: first, *second\n"] {
+        for text in ["url: http://erp/*/orders\n", "name: \"*starred\"\n", "name: '*x'\n", "a: 1 # see *note\n", "pattern: a*b\n", "note: first, *second\n",
+                     "subject: Orders - *new*\n", "text: 'it''s *fine'\n", "multi: \"one\n  *two\"\n"] {
             #expect(throws: Never.self) { _ = try ConfigSection.parse(text, file: "deploy.yaml", environment: [:]) }
         }
     }

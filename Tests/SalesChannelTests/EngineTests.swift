@@ -146,4 +146,50 @@ struct EngineTests {
         let figures = try await engine.statistics()
         #expect(figures.store.orders == 1)
     }
+
+    /// A replay that fails for good is told, and leaves what the first delivery achieved.
+    @Test func aFailedReplayLeavesTheFirstDeliveryStanding() async throws {
+        let sink = RecordingShipmentSink()
+        let engine = try await Self.engine(orders: 20, sink: sink)
+        let handedOff = try #require(try await engine.jobs(statuses: [.done]).first { $0.effect == .handOff(sink: "erp") })
+        let id = handedOff.amazonOrderID
+        #expect(try await engine.order(id)?.record.handoff == .delivered)
+        _ = try await engine.replay([handedOff.id])
+        sink.failNext(1, permanently: true)
+        try await engine.runOnce()
+        let detail = try #require(try await engine.order(id))
+        #expect(detail.record.handoff == .delivered, "the replay's failure did not undo the delivery")
+        #expect(detail.record.lastError == nil)
+        #expect(detail.events.contains { $0.kind == .deadLettered && $0.message.contains("replay 2 of handoff:erp dead-lettered") })
+        #expect(detail.jobs.contains { $0.generation == 2 && $0.status == .dead })
+        // A dead replay is retried, not replayed past.
+        await #expect(throws: StoreError.self) { try await engine.replay([handedOff.id]) }
+        // Only deliveries are replayed: the commerce system's own changes are not.
+        let created = try #require(detail.jobs.first { if case .createCommerceOrder = $0.effect { true } else { false } })
+        await #expect(throws: StoreError.self) { try await engine.replay([created.id]) }
+    }
+
+    /// A source takes over the checkpoint of a former id of its own, never that of another
+    /// configured source, even when it would answer to that id.
+    @Test func aSourceNeverTakesAnotherConfiguredSourcesCheckpoint() async throws {
+        struct Answering: OrderSource {
+            let base: ScriptedOrderSource
+            let id: String
+            func answers(to sourceID: String) -> Bool { true }
+            func changes(after checkpoint: SyncCheckpoint?) async throws -> OrderPage { try await base.changes(after: checkpoint) }
+            func order(_ id: AmazonOrderID) async throws -> ChannelOrder? { try await base.order(id) }
+            func confirmShipment(_ shipment: Shipment, of order: ChannelOrder) async throws {}
+        }
+        let store = InMemoryChannelStore()
+        let empty = OrderPage(orders: [], checkpoint: SyncCheckpoint("of-the-other"), hasMore: false)
+        try await store.commit(empty, from: "other") { stored, _ in .unchanged(stored) }
+        let newcomer = Answering(base: ScriptedOrderSource(count: 5, seed: 1), id: "newcomer")
+        let other = Answering(base: ScriptedOrderSource(count: 5, seed: 2), id: "other")
+        let composition = Composition(store: store, backend: InMemoryCommerceBackend(), sources: [other, newcomer], customerPolicy: FixedCustomerPolicy())
+        let logger = Logger(label: "test")
+        #expect(try await OrderSync(source: newcomer, composition: composition, logger: logger).checkpoint() == nil)
+        // A former id no configured source has is taken over.
+        try await store.commit(OrderPage(orders: [], checkpoint: SyncCheckpoint("former"), hasMore: false), from: "legacy") { stored, _ in .unchanged(stored) }
+        #expect(try await OrderSync(source: newcomer, composition: composition, logger: logger).checkpoint() == SyncCheckpoint("former"))
+    }
 }

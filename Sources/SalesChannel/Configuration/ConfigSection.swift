@@ -62,60 +62,72 @@ public struct ConfigSection {
     }
 
     /// Where the first YAML alias (`*name`) of `text` is (1-based line and column), if any: a
-    /// `*` where a value starts (line start, after `- `, `: `, `? `, or in a flow `[ ]` / `{ }`
-    /// after `[`, `{`, `,`), outside
-    /// quotes and comments. A plain YAML value cannot start with `*`, so each of these is an alias.
+    /// `*` where a node starts, outside quotes and comments. In block context a node starts at
+    /// a line's first character, after `- ` or `? ` there, and after `: `; in a flow collection
+    /// (`[ ]`, `{ }`, which may span lines) after `[`, `{`, `,` and `:`; an anchor (`&a`) or a tag
+    /// (`!t`) before it does not change that. A plain YAML value cannot start with `*`, so each
+    /// of these is an alias.
     static func aliasPosition(in text: String) -> (line: Int, column: Int)? {
         var lineNumber = 0
+        var quote: Character?
+        var flowDepth = 0
         for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
             lineNumber += 1
             let characters = Array(line)
-            var quote: Character?
-            var valueStarts = true
-            var flowDepth = 0
+            // A line in block context starts a node; in a flow collection, what came before decides.
+            var valueStarts = flowDepth == 0 ? true : quote == nil
             var inProperty = false
-            for (index, character) in characters.enumerated() {
-                // An anchor (`&name`) or a tag (`!tag`) comes before the value it names.
+            var index = 0
+            while index < characters.count {
+                let character = characters[index]
+                let next: Character? = index + 1 < characters.count ? characters[index + 1] : nil
+                let spaceFollows = next == nil || next == " " || next == "\t"
+                defer { index += 1 }
+                if let open = quote {
+                    if character == open {
+                        // `''` inside single quotes is an escaped quote.
+                        if open == "'" && next == "'" { index += 1; continue }
+                        quote = nil
+                        valueStarts = false
+                    } else if open == "\"" && character == "\\" {
+                        index += 1
+                    }
+                    continue
+                }
                 if inProperty {
                     if character == " " || character == "\t" { inProperty = false }
                     continue
                 }
-                if valueStarts && (character == "&" || character == "!") {
-                    inProperty = true
-                    continue
-                }
-                if let open = quote {
-                    if character == open { quote = nil }
-                    continue
-                }
                 switch character {
-                case "'", "\"":
-                    if valueStarts { quote = character }
-                    valueStarts = false
-                case "#" where index == 0 || characters[index - 1] == " " || characters[index - 1] == "\t":
-                    break
-                case "*" where valueStarts:
-                    if index + 1 < characters.count, !characters[index + 1].isWhitespace { return (lineNumber, index + 1) }
-                    valueStarts = false
                 case " ", "\t":
                     continue
-                case "[", "{":
-                    if valueStarts || flowDepth > 0 { flowDepth += 1; valueStarts = true } else { valueStarts = false }
+                case "#" where index == 0 || characters[index - 1] == " " || characters[index - 1] == "\t":
+                    index = characters.count
                     continue
-                case "]", "}":
-                    flowDepth = max(0, flowDepth - 1)
+                case _ where (character == "&" || character == "!") && valueStarts:
+                    inProperty = true
+                    continue
+                case "*" where valueStarts:
+                    if let next, !next.isWhitespace { return (lineNumber, index + 1) }
                     valueStarts = false
-                    continue
-                case ",":
-                    valueStarts = flowDepth > 0
-                    continue
-                case "-", ":", "?":
-                    valueStarts = index + 1 >= characters.count || characters[index + 1] == " " || characters[index + 1] == "\t"
-                    continue
+                case _ where (character == "'" || character == "\"") && valueStarts:
+                    quote = character
+                    valueStarts = false
+                case _ where (character == "[" || character == "{") && (valueStarts || flowDepth > 0):
+                    flowDepth += 1
+                    valueStarts = true
+                case _ where (character == "]" || character == "}") && flowDepth > 0:
+                    flowDepth -= 1
+                    valueStarts = false
+                case "," where flowDepth > 0:
+                    valueStarts = true
+                case ":" where flowDepth > 0 || spaceFollows:
+                    valueStarts = true
+                case _ where (character == "-" || character == "?") && flowDepth == 0 && valueStarts && spaceFollows:
+                    valueStarts = true
                 default:
                     valueStarts = false
                 }
-                if character == "#" && (index == 0 || characters[index - 1] == " " || characters[index - 1] == "\t") { break }
             }
         }
         return nil

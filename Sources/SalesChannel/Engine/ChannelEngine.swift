@@ -246,8 +246,9 @@ public struct OrphanedWork: Sendable {
     /// What is left behind harmlessly (a checkpoint, finished orders), for a note.
     public var notes: [String] {
         sources.filter { $0.openConfirmations == 0 }.map {
-            "the work stored under source `\($0.id)` (\($0.checkpoint == nil ? "no checkpoint" : "its checkpoint"), \($0.orders) order(s)) "
-                + "is no longer any source's; a source new to the store starts from its initial lookback (set `id: \($0.id)` to continue it instead)"
+            "the work stored under source `\($0.id)` (\($0.checkpoint == nil ? "no checkpoint" : "its checkpoint"), \($0.orders) order(s)"
+                + ($0.deadConfirmations > 0 ? ", \($0.deadConfirmations) dead-lettered shipment confirmation(s) that cannot be retried without it" : "")
+                + ") is no longer any source's; a source new to the store starts from its initial lookback (set `id: \($0.id)` to continue it instead)"
         }
     }
 }

@@ -126,7 +126,7 @@ public struct EffectRunner: Sendable {
                 : clock.now().addingTimeInterval(composition.retry.delay(afterAttempt: job.attempts, unit: Double.random(in: 0..<1)))
             let settled = await settle(job, "recording the failure of") {
                 try await store.fail(job, reason: reason, retryAt: retryAt, now: clock.now()) { current in
-                    composition.shaped(Workflow.failed(effect, on: current, reason: reason, final: final, now: clock.now()))
+                    composition.shaped(Workflow.failed(effect, on: current, reason: reason, final: final, now: clock.now(), generation: job.generation))
                 }
             }
             guard settled == .recorded else {

@@ -141,6 +141,9 @@ public enum ReplayRule {
             guard let job = jobs.first(where: { $0.id == id }) else {
                 throw StoreError(.jobNotFound, "no job with id \(id); `saleschannel jobs --all` lists them")
             }
+            guard job.effect.isReplayable else {
+                throw StoreError(.jobNotFinished, "job \(id) (\(job.effect.name)) acts on the commerce system itself, which keeps what it did; only deliveries (handoffs, cancellations to sinks, shipment confirmations, notifications) are replayed")
+            }
             guard job.status == .done else {
                 throw StoreError(.jobNotFinished, "job \(id) (\(job.effect.name)) is \(job.status.rawValue), not done; only finished jobs are replayed"
                     + (job.status == .dead ? " (`saleschannel jobs retry \(id)` puts a dead-lettered job back)" : ""))
@@ -148,6 +151,10 @@ public enum ReplayRule {
             let siblings = jobs.filter { $0.amazonOrderID == job.amazonOrderID && $0.effect.name == job.effect.name }
             if let waiting = siblings.first(where: { $0.status == .pending || $0.status == .running }) {
                 throw StoreError(.jobNotFinished, "job \(id) (\(job.effect.name)) is already being replayed as job \(waiting.id), which is \(waiting.status.rawValue)")
+            }
+            // A dead replay would hold a new one behind it for ever (ordered effects wait).
+            if let dead = siblings.first(where: { $0.status == .dead }) {
+                throw StoreError(.jobNotFinished, "job \(id) (\(job.effect.name)) was replayed as job \(dead.id), which is dead-lettered; `saleschannel jobs retry \(dead.id)` tries that one again")
             }
             if plan.contains(where: { $0.job.amazonOrderID == job.amazonOrderID && $0.job.effect.name == job.effect.name }) {
                 throw StoreError(.jobNotFinished, "job \(id) (\(job.effect.name)): the same effect of order \(job.amazonOrderID) is asked twice")
@@ -164,14 +171,17 @@ public struct StoredSource: Hashable, Sendable {
     public var checkpoint: SyncCheckpoint?
     /// Orders imported by this source.
     public var orders: Int
-    /// Jobs not done yet (pending, running or dead-lettered) that only this source can run:
-    /// shipment confirmations to the channel.
+    /// Jobs waiting or running that only this source can run: shipment confirmations to the
+    /// channel.
     public var openConfirmations: Int
-    public init(id: String, checkpoint: SyncCheckpoint?, orders: Int, openConfirmations: Int) {
+    /// Shipment confirmations dead-lettered (refused by the channel, or out of attempts).
+    public var deadConfirmations: Int
+    public init(id: String, checkpoint: SyncCheckpoint?, orders: Int, openConfirmations: Int, deadConfirmations: Int = 0) {
         self.id = id
         self.checkpoint = checkpoint
         self.orders = orders
         self.openConfirmations = openConfirmations
+        self.deadConfirmations = deadConfirmations
     }
 }
 

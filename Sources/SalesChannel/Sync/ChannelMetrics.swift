@@ -21,7 +21,7 @@ import Synchronization
 /// | `saleschannel_api_calls_total` | `source`, `operation` | calls to the channel's API (SP-API) |
 /// | `saleschannel_api_throttled_total` | `source`, `operation` | calls the channel answered 429 |
 /// | `saleschannel_api_retries_total` | `source`, `operation` | calls tried again (429, 5xx, timeouts) |
-/// | `saleschannel_rate_limit_wait_seconds_total` | `source` | time spent waiting on rate limits |
+/// | `saleschannel_rate_limit_wait_seconds_total` | `source` | time spent waiting on rate limits (the sources of one seller and region share a limiter, and each reports its waits) |
 public final class ChannelMetrics: Sendable {
     let factory: any MetricsFactory
     private let usageSeen = Mutex<[String: SourceUsage]>([:])
@@ -51,7 +51,8 @@ public final class ChannelMetrics: Sendable {
 
     /// Sets the gauges of the store's counts and adds what the sources spent since last time.
     func record(_ store: StoreStatistics, usage: [String: SourceUsage], now: Date) {
-        for (status, count) in [("pending", store.jobsPending), ("running", store.jobsRunning), ("dead", store.jobsDead)] {
+        // `jobsPending` counts the running ones too.
+        for (status, count) in [("pending", max(0, store.jobsPending - store.jobsRunning)), ("running", store.jobsRunning), ("dead", store.jobsDead)] {
             Gauge(label: "saleschannel_outbox_jobs", dimensions: [("status", status)], factory: factory).record(count)
         }
         Gauge(label: "saleschannel_outbox_oldest_pending_age_seconds", factory: factory)
@@ -60,26 +61,41 @@ public final class ChannelMetrics: Sendable {
                               ("shipped", store.shippedOrders), ("canceled", store.canceledOrders), ("quarantined", store.quarantined)] {
             Gauge(label: "saleschannel_orders", dimensions: [("kind", kind)], factory: factory).record(count)
         }
-        let previous = usageSeen.withLock { seen in
-            defer { seen.merge(usage) { $1 } }
-            return seen
-        }
-        for (source, spent) in usage {
-            let before = previous[source] ?? SourceUsage()
-            let dimensions = [("source", source)]
-            for (operation, now) in spent.operations {
-                let then = before.operations[operation] ?? SourceUsage.OperationUsage()
-                let labels = [("source", source), ("operation", operation)]
-                for (label, delta) in [("saleschannel_api_calls_total", now.calls - then.calls),
-                                       ("saleschannel_api_throttled_total", now.throttled - then.throttled),
-                                       ("saleschannel_api_retries_total", now.retries - then.retries)] where delta > 0 {
-                    Counter(label: label, dimensions: labels, factory: factory).increment(by: delta)
+        // Deltas against what was counted so far, taken under the lock: two readers (the
+        // progress line, the refresher) never count the same calls twice, and a snapshot older
+        // than the last one adds nothing.
+        var increments: [(label: String, dimensions: [(String, String)], by: Int)] = []
+        var waits: [(source: String, seconds: Double)] = []
+        usageSeen.withLock { seen in
+            for (source, spent) in usage {
+                var counted = seen[source] ?? SourceUsage()
+                for (operation, now) in spent.operations {
+                    var then = counted.operations[operation] ?? SourceUsage.OperationUsage()
+                    let labels = [("source", source), ("operation", operation)]
+                    for (label, delta) in [("saleschannel_api_calls_total", now.calls - then.calls),
+                                           ("saleschannel_api_throttled_total", now.throttled - then.throttled),
+                                           ("saleschannel_api_retries_total", now.retries - then.retries)] where delta > 0 {
+                        increments.append((label, labels, delta))
+                    }
+                    then.calls = max(then.calls, now.calls)
+                    then.throttled = max(then.throttled, now.throttled)
+                    then.retries = max(then.retries, now.retries)
+                    counted.operations[operation] = then
                 }
+                let waited = spent.secondsWaitingOnRateLimits - counted.secondsWaitingOnRateLimits
+                if waited > 0 {
+                    waits.append((source, waited))
+                    counted.secondsWaitingOnRateLimits = spent.secondsWaitingOnRateLimits
+                }
+                seen[source] = counted
             }
-            let waited = spent.secondsWaitingOnRateLimits - before.secondsWaitingOnRateLimits
-            if waited > 0 {
-                FloatingPointCounter(label: "saleschannel_rate_limit_wait_seconds_total", dimensions: dimensions, factory: factory).increment(by: waited)
-            }
+        }
+        for increment in increments {
+            Counter(label: increment.label, dimensions: increment.dimensions, factory: factory).increment(by: increment.by)
+        }
+        for wait in waits {
+            FloatingPointCounter(label: "saleschannel_rate_limit_wait_seconds_total", dimensions: [("source", wait.source)], factory: factory)
+                .increment(by: wait.seconds)
         }
     }
 }

@@ -58,7 +58,11 @@ public struct OrderSync: Sendable {
     /// - Throws: ``AmbiguousCheckpoint`` when several former ids could be it.
     public func checkpoint() async throws -> SyncCheckpoint? {
         if let own = try await composition.store.checkpoint(for: source.id) { return own }
-        let former = try await composition.store.sources().filter { $0.id != source.id && $0.checkpoint != nil && source.answers(to: $0.id) }
+        // Never the checkpoint of another configured source (one whose own id it is).
+        let configured = Set(composition.sources.map(\.id))
+        let former = try await composition.store.sources().filter {
+            !configured.contains($0.id) && $0.checkpoint != nil && source.answers(to: $0.id)
+        }
         guard former.count <= 1 else { throw AmbiguousCheckpoint(sourceID: source.id, candidates: former.map(\.id)) }
         if let adopted = former.first {
             logger.notice("taking over the checkpoint stored under the source's former id", metadata: ["source": "\(source.id)", "former": "\(adopted.id)"])

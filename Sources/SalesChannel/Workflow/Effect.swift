@@ -64,6 +64,15 @@ public enum Effect: Hashable, Codable, Sendable {
         generation > 1 ? "\(order)/\(name)/replay-\(generation)" : "\(order)/\(name)"
     }
 
+    /// Whether `jobs replay` may run this effect again: deliveries to systems outside
+    /// (sinks, Amazon, notifiers), never the commerce system's own changes.
+    public var isReplayable: Bool {
+        switch self {
+        case .handOff, .cancelHandoff, .confirmShipment, .notify: true
+        default: false
+        }
+    }
+
     /// Ordered effects of one order run strictly one after another (the customer before the
     /// commerce order, the order before its handoff). Notifications do not wait and block nothing.
     public var isOrdered: Bool {

@@ -386,10 +386,25 @@ public enum Workflow {
     /// Records that an effect failed. With `final` it has been dead-lettered (or was refused
     /// for good, such as Amazon's 400 on a shipment confirmation) and the merchant is told.
     public static func failed(
-        _ effect: Effect, on stored: OrderRecord, reason: String, final: Bool, now: Date
+        _ effect: Effect, on stored: OrderRecord, reason: String, final: Bool, now: Date, generation: Int = 1
     ) -> WorkflowDecision {
         var record = stored
         record.updatedAt = now
+        // A replay a person asked for failing leaves what the first delivery achieved as it is:
+        // the handoff stays delivered, the shipment confirmed; the failure is told, not recorded
+        // as the order's state.
+        if generation > 1 {
+            guard final else {
+                return WorkflowDecision(record: record, effects: [], events: [
+                    event(record, .effectFailed, "replay \(generation) of \(effect.name) failed, will retry: \(reason)", now)])
+            }
+            var effects: [Effect] = []
+            if case .notify = effect {} else {
+                effects.append(.notify(.deadLettered, detail: noticeDetail("\(effect.name)/replay", for: effect, on: &record)))
+            }
+            return WorkflowDecision(record: record, effects: effects, events: [
+                event(record, .deadLettered, "replay \(generation) of \(effect.name) dead-lettered: \(reason); the first run's result stands", now)])
+        }
         record.lastError = "\(effect.name): \(reason)"
         var events: [OrderEvent] = []
         var effects: [Effect] = []
