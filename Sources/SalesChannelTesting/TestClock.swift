@@ -13,6 +13,10 @@ public final class TestClock: SalesChannelClock {
     private struct State {
         var now: Date
         var sleepers: [UUID: Sleeper] = [:]
+        /// Tasks waiting for someone to sleep (``untilSomeoneSleeps()``).
+        var watchers: [CheckedContinuation<Void, Never>] = []
+        /// Set by ``release()``: watchers no longer wait.
+        var released = false
     }
     private let state: Mutex<State>
 
@@ -32,12 +36,14 @@ public final class TestClock: SalesChannelClock {
         let id = UUID()
         try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-                let resume = state.withLock { state -> Bool in
+                let (resume, watchers) = state.withLock { state -> (Bool, [CheckedContinuation<Void, Never>]) in
                     let deadline = state.now.addingTimeInterval(max(0, seconds))
-                    if seconds <= 0 || Task.isCancelled { return true }
+                    if seconds <= 0 || Task.isCancelled { return (true, []) }
                     state.sleepers[id] = Sleeper(deadline: deadline, continuation: continuation)
-                    return false
+                    defer { state.watchers = [] }
+                    return (false, state.watchers)
                 }
+                for watcher in watchers { watcher.resume() }
                 if resume {
                     if Task.isCancelled { continuation.resume(throwing: CancellationError()) } else { continuation.resume() }
                 }
@@ -56,6 +62,49 @@ public final class TestClock: SalesChannelClock {
             return Array(due.values)
         }
         for sleeper in due { sleeper.continuation.resume() }
+    }
+
+    /// Returns once a task sleeps on this clock (at once if one does), or after ``release()``.
+    public func untilSomeoneSleeps() async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let now = state.withLock { state -> Bool in
+                if !state.sleepers.isEmpty || state.released { return true }
+                state.watchers.append(continuation)
+                return false
+            }
+            if now { continuation.resume() }
+        }
+    }
+
+    /// Lets every ``untilSomeoneSleeps()`` return, now and from now on (the work being driven
+    /// has finished).
+    public func release() {
+        let watchers = state.withLock { state -> [CheckedContinuation<Void, Never>] in
+            state.released = true
+            defer { state.watchers = [] }
+            return state.watchers
+        }
+        for watcher in watchers { watcher.resume() }
+    }
+
+    /// Runs `body` while moving the clock to the deadline of whatever sleeps on it, so that
+    /// work that waits on the clock (retries, leases, `run --once`) runs through in virtual
+    /// time. Nothing here sleeps on the machine's clock. One drive at a time per clock.
+    public func driving<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) async throws -> T {
+        state.withLock { $0.released = false }
+        let work = Task {
+            defer { release() }
+            return try await body()
+        }
+        while !state.withLock({ $0.released }) {
+            if let next = nextDeadline {
+                advance(to: next)
+                await Task.yield()
+            } else {
+                await untilSomeoneSleeps()
+            }
+        }
+        return try await work.value
     }
 
     /// Moves time to `date` (never back) and wakes the sleepers due by then.

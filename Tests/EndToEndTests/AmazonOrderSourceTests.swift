@@ -365,7 +365,7 @@ struct AmazonOrderSourceTests {
             var checkpoint: SyncCheckpoint?
             repeat {
                 let page = try await source.changes(after: checkpoint)
-                try await store.commit(page, from: former) { stored, snapshot in
+                _ = try await store.commit(page, from: former) { stored, snapshot in
                     Workflow.apply(snapshot: snapshot, to: stored, sourceID: former, settings: settings, now: Date())
                 }
                 checkpoint = page.checkpoint

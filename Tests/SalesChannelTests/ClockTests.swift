@@ -21,28 +21,9 @@ struct ClockTests {
         return logger
     }
 
-    /// Runs `body` while moving `clock` to the deadline of whatever sleeps on it; while `body`
-    /// computes, looks again a moment later. (The wall-clock cap only guards against a hang.)
+    /// Runs `body` on the test clock, moved to whatever sleeps on it (`TestClock.driving`).
     static func driving(_ clock: TestClock, _ body: @escaping @Sendable () async throws -> Void) async throws {
-        let finished = Mutex(false)
-        let run = Task {
-            defer { finished.withLock { $0 = true } }
-            try await body()
-        }
-        let cap = ContinuousClock.now.advanced(by: .seconds(600))
-        while !finished.withLock({ $0 }) && ContinuousClock.now < cap {
-            if let next = clock.nextDeadline {
-                clock.advance(to: next)
-                await Task.yield()
-            } else {
-                try await Task.sleep(for: .milliseconds(1))
-            }
-        }
-        if !finished.withLock({ $0 }) {
-            run.cancel()
-            Issue.record("did not finish on the test clock")
-        }
-        try await run.value
+        try await clock.driving(body)
     }
 
     static func runUntilIdle(_ runner: EffectRunner) async throws {

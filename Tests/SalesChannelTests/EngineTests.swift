@@ -182,14 +182,14 @@ struct EngineTests {
         }
         let store = InMemoryChannelStore()
         let empty = OrderPage(orders: [], checkpoint: SyncCheckpoint("of-the-other"), hasMore: false)
-        try await store.commit(empty, from: "other") { stored, _ in .unchanged(stored) }
+        _ = try await store.commit(empty, from: "other") { stored, _ in .unchanged(stored) }
         let newcomer = Answering(base: ScriptedOrderSource(count: 5, seed: 1), id: "newcomer")
         let other = Answering(base: ScriptedOrderSource(count: 5, seed: 2), id: "other")
         let composition = Composition(store: store, backend: InMemoryCommerceBackend(), sources: [other, newcomer], customerPolicy: FixedCustomerPolicy())
         let logger = Logger(label: "test")
         #expect(try await OrderSync(source: newcomer, composition: composition, logger: logger).checkpoint() == nil)
         // A former id no configured source has is taken over.
-        try await store.commit(OrderPage(orders: [], checkpoint: SyncCheckpoint("former"), hasMore: false), from: "legacy") { stored, _ in .unchanged(stored) }
+        _ = try await store.commit(OrderPage(orders: [], checkpoint: SyncCheckpoint("former"), hasMore: false), from: "legacy") { stored, _ in .unchanged(stored) }
         #expect(try await OrderSync(source: newcomer, composition: composition, logger: logger).checkpoint() == SyncCheckpoint("former"))
     }
 }
