@@ -14,6 +14,7 @@ let package = Package(
     products: [
         .library(name: "SalesChannel", targets: ["SalesChannel"]),
         .library(name: "SalesChannelSQLite", targets: ["SalesChannelSQLite"]),
+        .library(name: "SalesChannelPostgres", targets: ["SalesChannelPostgres"]),
         .library(name: "CustomerPolicies", targets: ["CustomerPolicies"]),
         .library(name: "ERPHandoff", targets: ["ERPHandoff"]),
         .library(name: "Notifiers", targets: ["Notifiers"]),
@@ -39,6 +40,8 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.0.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.60.0"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.0.0"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.0"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.25.0"),
     ],
     targets: [
         .target(
@@ -55,6 +58,15 @@ let package = Package(
             dependencies: [
                 "SalesChannel",
                 .product(name: "GRDB", package: "GRDB.swift"),
+            ]
+        ),
+        .target(
+            name: "SalesChannelPostgres",
+            dependencies: [
+                "SalesChannel",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .target(name: "CustomerPolicies", dependencies: ["SalesChannel"]),
@@ -139,6 +151,14 @@ let package = Package(
                 "AmazonSellingPartner", "AmazonSandbox",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOFoundationCompat", package: "swift-nio"),
+            ]
+        ),
+        .testTarget(
+            name: "SalesChannelPostgresTests",
+            dependencies: [
+                "SalesChannel", "SalesChannelPostgres", "SalesChannelTesting",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .testTarget(

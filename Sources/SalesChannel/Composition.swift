@@ -23,6 +23,8 @@ public struct Composition: Sendable {
     public let statistics: RunStatistics
     /// The time every part reads and waits on (``SystemClock`` unless a test gives another).
     public var clock: any SalesChannelClock
+    /// This process among those sharing the store (see ``WorkCoordination``).
+    public var worker: WorkerIdentity = .current()
 
     public init(
         store: any ChannelStore, backend: any CommerceBackend, sources: [any OrderSource],
@@ -75,11 +77,16 @@ public struct Composition: Sendable {
         /// Days a finished job is kept once its order is final (shipped or canceled, nothing
         /// left to run); 0 keeps every job for ever.
         public var retentionDays: Double
+        /// Seconds a worker's lease on a source (and its listing among the workers) lasts
+        /// without renewal, where several processes share the store: a worker that dies hands
+        /// its sources over this long after its last renewal.
+        public var sourceLease: Double
 
         public init(
             pollInterval: Double = 60, idleInterval: Double = 1, batchSize: Int = 16, lanes: Int = 4, lease: Double = 30,
-            retentionDays: Double = 30
+            retentionDays: Double = 30, sourceLease: Double = 30
         ) {
+            self.sourceLease = sourceLease
             self.retentionDays = retentionDays
             self.pollInterval = pollInterval
             self.idleInterval = idleInterval
@@ -152,7 +159,11 @@ public struct Composition: Sendable {
         var stops: [(sourceID: String, message: String)] = []
         for source in sources {
             do {
-                try await OrderSync(source: source, composition: self, logger: logger).catchUp()
+                let sync = OrderSync(source: source, composition: self, logger: logger)
+                // Where workers share the store, the source's lease first: a peer that holds
+                // it syncs it; one that died hands it over within a lease period.
+                guard try await sync.awaitLease() else { continue }
+                try await sync.catchUp()
             } catch let error as any SourceStoppingError {
                 await stop(source.id, because: error, logger: logger)
                 stops.append((source.id, error.operatorMessage))
@@ -161,6 +172,7 @@ public struct Composition: Sendable {
         let runner = EffectRunner(composition: self, logger: logger)
         try await runner.drain(waiting: waiting)
         await runner.prune()
+        if let coordination = store.coordination { try? await coordination.retire(worker) }
         if !stops.isEmpty { throw SourcesStopped(stops: stops) }
     }
 }

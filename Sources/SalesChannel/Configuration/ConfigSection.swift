@@ -242,6 +242,14 @@ public struct ConfigSection {
         try rawValue(key, secret: false)
     }
 
+    /// Whether the value of `key` comes from the environment (`${NAME}` in the file, or the
+    /// override variable) rather than being written in the file.
+    public func isFromEnvironment(_ key: String) -> Bool {
+        if environment[environmentName(key)] != nil { return true }
+        guard let text = node?.mapping?[key]?.scalar?.string else { return false }
+        return text.hasPrefix("${") && text.hasSuffix("}")
+    }
+
     /// A string value that must be present.
     public func requiredString(_ key: String) throws(DeploymentError) -> String {
         guard let value = try string(key), !value.isEmpty else {

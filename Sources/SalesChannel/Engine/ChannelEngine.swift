@@ -37,6 +37,39 @@ public struct ChannelEngine: Service, Sendable {
                     await pause(seconds: 10, on: clock)
                 }
             }
+            if let coordination = store.coordination {
+                group.addTask { await keepListed(coordination) }
+            }
+        }
+    }
+
+    /// The other workers sharing the store and alive now (empty when one process owns it);
+    /// asking lists this one among them.
+    public func peers() async throws -> [WorkerIdentity] {
+        guard let coordination = store.coordination else { return [] }
+        return try await coordination.heartbeat(composition.worker, ttl: composition.tuning.sourceLease)
+    }
+
+    /// Keeps this worker listed while it runs, says when the number of peers changes, and
+    /// takes it off the list (with its source leases) on a graceful stop.
+    private func keepListed(_ coordination: any WorkCoordination) async {
+        var known: Int?
+        while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            do {
+                let peers = try await peers()
+                if peers.count != known {
+                    if known != nil {
+                        logger.notice("workers sharing the store changed", metadata: ["peers": "\(peers.count)", "ids": "\(peers.map(\.id))"])
+                    }
+                    known = peers.count
+                }
+            } catch {
+                logger.warning("could not renew this worker's listing; retrying", metadata: ["error": "\(error)"])
+            }
+            await pause(seconds: composition.tuning.sourceLease / 3, on: clock)
+        }
+        do { try await coordination.retire(composition.worker) } catch {
+            logger.warning("could not release this worker's leases; they run out by themselves", metadata: ["error": "\(error)"])
         }
     }
 

@@ -25,6 +25,10 @@ public protocol ChannelStore: SyncStore, OrderStore, OutboxStore {
     /// Releases the store's connections (a command that is done with it); nothing may be asked
     /// of the store afterwards. The default does nothing.
     func close() async
+
+    /// How processes sharing this store share the work (a database server's store), or `nil`
+    /// when one process owns it (the default).
+    var coordination: (any WorkCoordination)? { get }
 }
 
 /// What the sync needs: checkpoints, and pages committed with their records and effects.
@@ -129,6 +133,7 @@ public protocol OutboxStore: Sendable {
 
 extension ChannelStore {
     public func close() async {}
+    public var coordination: (any WorkCoordination)? { nil }
 }
 
 /// The rule every store applies to a replay request, given the jobs of the orders concerned.

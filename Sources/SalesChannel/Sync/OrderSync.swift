@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import ServiceLifecycle
+import Synchronization
 
 /// Pulls pages of changed orders from one ``OrderSource`` after its stored checkpoint, applies
 /// the ``Workflow`` and commits records, effects and the new checkpoint in one transaction.
@@ -77,9 +78,30 @@ public struct OrderSync: Sendable {
 
     /// Polls for ever, until graceful shutdown; errors are logged and retried with backoff. A
     /// ``SourceStoppingError`` stops this source for the rest of the run (see its contract).
+    ///
+    /// Where several workers share the store (``WorkCoordination``), only the one holding the
+    /// source's lease syncs it; the others stand by and take over within a lease period of its
+    /// holder's death.
     public func run() async throws {
+        guard let coordination = composition.store.coordination else { return try await poll(lease: nil) }
+        let lease = SourceLease(sourceID: source.id, worker: composition.worker, coordination: coordination,
+                                ttl: composition.tuning.sourceLease, clock: composition.clock, logger: logger)
+        await lease.renew()
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await lease.keep() }
+            group.addTask { try await poll(lease: lease) }
+            // Both end at graceful shutdown; a page under way is finished first.
+            try await group.waitForAll()
+        }
+    }
+
+    private func poll(lease: SourceLease?) async throws {
         var failures = 0
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            if let lease, !lease.isHeld {
+                await pause(seconds: min(composition.tuning.pollInterval, lease.ttl / 3), on: composition.clock)
+                continue
+            }
             let wait: Double
             do {
                 wait = try await syncPage() ? 0 : composition.tuning.pollInterval
@@ -98,6 +120,31 @@ public struct OrderSync: Sendable {
                 ])
             }
             if wait > 0 { await pause(seconds: wait, on: composition.clock) }
+        }
+    }
+
+    /// For one pass (`run --once`) where workers share the store: takes the source's lease,
+    /// waiting up to a lease period (and a second) for a holder that died to lose it.
+    /// - Returns: whether this worker holds it; `false` when a live peer keeps it (that peer
+    ///   syncs the source). Always `true` without coordination.
+    public func awaitLease() async throws -> Bool {
+        guard let coordination = composition.store.coordination else { return true }
+        let ttl = composition.tuning.sourceLease
+        let deadline = composition.clock.now().addingTimeInterval(ttl + 1)
+        var told = false
+        while true {
+            if try await coordination.leaseSource(source.id, for: composition.worker, ttl: ttl) { return true }
+            guard composition.clock.now() < deadline, !Task.isCancelled else {
+                logger.notice("another worker syncs this source; this pass leaves it to that worker", metadata: ["source": "\(source.id)"])
+                return false
+            }
+            if !told {
+                logger.notice("waiting for another worker's lease on this source to be released or to run out", metadata: [
+                    "source": "\(source.id)", "atMostSeconds": "\(Int(ttl + 1))",
+                ])
+                told = true
+            }
+            try await composition.clock.sleep(seconds: 1)
         }
     }
 
@@ -131,4 +178,56 @@ public struct AmbiguousCheckpoint: SourceStoppingError, CustomStringConvertible 
     }
     public var eventKind: MerchantEvent.Kind { .sourceStopped }
     public var description: String { operatorMessage }
+}
+
+/// A worker's hold on one source's lease, renewed every third of its length while the sync runs.
+final class SourceLease: Sendable {
+    let sourceID: String
+    let worker: WorkerIdentity
+    let coordination: any WorkCoordination
+    let ttl: Double
+    let clock: any SalesChannelClock
+    let logger: Logger
+    private let held = Mutex(false)
+
+    init(sourceID: String, worker: WorkerIdentity, coordination: any WorkCoordination, ttl: Double, clock: any SalesChannelClock, logger: Logger) {
+        self.sourceID = sourceID
+        self.worker = worker
+        self.coordination = coordination
+        self.ttl = ttl
+        self.clock = clock
+        self.logger = logger
+    }
+
+    var isHeld: Bool { held.withLock { $0 } }
+
+    /// Renews (or waits to take) the lease until graceful shutdown; a renewal that fails counts
+    /// as not holding it, so two workers never both think they sync the source.
+    func keep() async {
+        while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            await pause(seconds: ttl / 3, on: clock)
+            guard !Task.isShuttingDownGracefully && !Task.isCancelled else { return }
+            await renew()
+        }
+    }
+
+    /// Takes or renews the lease once.
+    func renew() async {
+        let now: Bool
+        do {
+            now = try await coordination.leaseSource(sourceID, for: worker, ttl: ttl)
+        } catch {
+            now = false
+            logger.warning("could not renew the lease on this source; not syncing it until renewed", metadata: [
+                "source": "\(sourceID)", "error": "\(error)",
+            ])
+        }
+        let before = held.withLock { held in
+            defer { held = now }
+            return held
+        }
+        if now != before {
+            logger.notice(now ? "this worker syncs the source" : "another worker syncs the source; standing by", metadata: ["source": "\(sourceID)"])
+        }
+    }
 }
