@@ -114,6 +114,7 @@ let package = Package(
             dependencies: [
                 "SalesChannel",
                 "SalesChannelSQLite",
+                "SalesChannelPostgres",
                 "CustomerPolicies",
                 "ERPHandoff",
                 "Notifiers",
@@ -168,7 +169,7 @@ let package = Package(
         .testTarget(
             name: "EndToEndTests",
             dependencies: [
-                "SalesChannel", "SalesChannelSQLite", "SalesChannelTesting", "saleschannel", "ERPHandoff", "RequestSigning",
+                "SalesChannel", "SalesChannelSQLite", "SalesChannelPostgres", "SalesChannelTesting", "saleschannel", "ERPHandoff", "RequestSigning",
                 "AmazonSellingPartner", "AmazonChannel", "AmazonSandbox",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOFoundationCompat", package: "swift-nio"),

@@ -161,11 +161,10 @@ public struct PostgresChannelStore: ChannelStore {
     public func claimJobs(limit: Int, now: Date, lease: TimeInterval) async throws -> [OutboxJob] {
         let leaseNow = leaseNow(now)
         let at = now.timeIntervalSince1970
-        return try await database.transaction { connection in
-            // Runnable: pending and due, or running under a lease that ran out; an ordered
-            // effect only once every earlier ordered effect of its order is done. Locked rows
-            // (another claimer's) are skipped, not waited for.
-            let rows = try await connection.query("""
+        // One statement (its own transaction). Runnable: pending and due, or running under a
+        // lease that ran out; an ordered effect only once every earlier ordered effect of its
+        // order is done. Locked rows (another claimer's) are skipped, not waited for.
+        let rows = try await database.query("""
                 WITH claimable AS (
                     SELECT j.id FROM jobs j
                     WHERE j.status IN ('pending', 'running')
@@ -174,33 +173,35 @@ public struct PostgresChannelStore: ChannelStore {
                       AND (NOT j.ordered OR NOT EXISTS (
                            SELECT 1 FROM jobs p WHERE p.amazon_order_id = j.amazon_order_id AND p.ordered
                            AND p.id < j.id AND p.status <> 'done'))
-                    ORDER BY j.id LIMIT \(limit)
+                        ORDER BY j.id LIMIT \(limit)
                     FOR UPDATE SKIP LOCKED)
                 UPDATE jobs SET status = 'running', attempts = jobs.attempts + 1, claim = jobs.claim + 1,
                     lease_until = COALESCE(\(leaseNow)::float8, extract(epoch FROM clock_timestamp())::float8) + \(lease),
                     updated_at = \(at)
                 FROM claimable WHERE jobs.id = claimable.id
                 RETURNING \(unescaped: Self.jobColumns(prefix: "jobs."))
-                """, logger: database.logger).collect()
-            var jobs: [OutboxJob] = []
-            for row in rows {
-                let job = try Self.job(row)
-                if case .unreadable(let name, let reason) = job.effect {
-                    // A job this release cannot read (a newer release wrote it, or it is
-                    // damaged) is set aside with its reason; it blocks nothing else.
-                    try await connection.query("""
+                """)
+        var jobs: [OutboxJob] = []
+        for row in rows {
+            let job = try Self.job(row)
+            if case .unreadable(let name, let reason) = job.effect {
+                // A job this release cannot read (a newer release wrote it, or it is damaged)
+                // is set aside with its reason, under this claim; it blocks nothing else.
+                try await database.transaction { connection in
+                    let set = try await connection.query("""
                         UPDATE jobs SET status = 'dead', lease_until = NULL, updated_at = \(at),
                             last_error = \("this release cannot read the stored job (\(reason)); a newer release may")
-                        WHERE id = \(job.id)
-                        """, logger: database.logger)
+                        WHERE id = \(job.id) AND status = 'running' AND claim = \(job.claim) RETURNING 1
+                        """, logger: database.logger).collect()
+                    guard !set.isEmpty else { return }
                     try await insertEvent(job.amazonOrderID, at: now, kind: .deadLettered,
                                           message: "job \(job.id) (\(name)) set aside: it cannot be read by this release", connection)
-                    continue
                 }
-                jobs.append(job)
+                continue
             }
-            return jobs.sorted { $0.id < $1.id }
+            jobs.append(job)
         }
+        return jobs.sorted { $0.id < $1.id }
     }
 
     public func renewLeases(_ jobs: [OutboxJob], until: Date) async throws -> [Int64] {
@@ -396,33 +397,17 @@ public struct PostgresChannelStore: ChannelStore {
         return records
     }
 
-    /// Writes a decision's record, events and effects. - Returns: effects newly enqueued.
+    /// Writes a decision's record, events and effects in one statement.
+    /// - Parameter exists: whether the record was stored (and is locked by this transaction);
+    ///   when it was not and another process has inserted it meanwhile, the transaction runs
+    ///   again, deciding against what that process stored.
+    /// - Returns: effects newly enqueued.
     @discardableResult
     func store(_ decision: WorkflowDecision, exists: Bool, _ connection: PostgresConnection, now: Date) async throws -> Int {
         guard let record = decision.record else { return 0 }
         let at = now.timeIntervalSince1970
+        let id = record.amazonOrderID.rawValue
         let document = String(decoding: try StoredRecord.encode(record, with: Self.encoder), as: UTF8.self)
-        if exists {
-            try await connection.query("""
-                UPDATE orders SET amazon_status = \(record.order.status.rawValue), visible = \(record.visible),
-                    commerce_order_number = \(record.commerceOrderNumber?.rawValue), record = \(document), updated_at = \(at)
-                WHERE amazon_order_id = \(record.amazonOrderID.rawValue)
-                """, logger: database.logger)
-        } else {
-            // A plain insert: another process that inserted the order first makes this
-            // transaction run again, deciding against what that process stored.
-            try await connection.query("""
-                INSERT INTO orders(amazon_order_id, source_id, marketplace_id, fulfillment_channel, amazon_status, visible,
-                                   purchase_date, commerce_order_number, record, updated_at)
-                VALUES (\(record.amazonOrderID.rawValue), \(record.sourceID), \(record.order.marketplaceID.rawValue),
-                        \(record.order.fulfillmentChannel.rawValue), \(record.order.status.rawValue), \(record.visible),
-                        \(record.order.purchaseDate.timeIntervalSince1970), \(record.commerceOrderNumber?.rawValue), \(document), \(at))
-                """, logger: database.logger)
-        }
-        for event in decision.events {
-            try await insertEvent(event.amazonOrderID, at: event.at, kind: event.kind, message: event.message, connection)
-        }
-        guard !decision.effects.isEmpty else { return 0 }
         var effects: [String] = [], names: [String] = [], keys: [String] = [], ordered: [Bool] = []
         for effect in decision.effects {
             effects.append(String(decoding: try StoredEffect.encode(effect), as: UTF8.self))
@@ -430,16 +415,39 @@ public struct PostgresChannelStore: ChannelStore {
             keys.append(effect.idempotencyKey(for: record.amazonOrderID))
             ordered.append(effect.isOrdered)
         }
-        // In the decision's order (ids follow it, and ordered effects run by id).
-        let inserted = try await connection.query("""
-            INSERT INTO jobs(amazon_order_id, effect, effect_name, idempotency_key, ordered, status, next_attempt_at, created_at, updated_at)
-            SELECT \(record.amazonOrderID.rawValue), e.effect, e.name, e.key, e.ordered, 'pending', \(at), \(at), \(at)
-            FROM unnest(\(effects)::text[], \(names)::text[], \(keys)::text[], \(ordered)::bool[]) WITH ORDINALITY AS e(effect, name, key, ordered, position)
-            ORDER BY e.position
-            ON CONFLICT (idempotency_key) DO NOTHING
-            RETURNING id
+        let events = decision.events
+        // Jobs and events in the decision's order (ids follow it; ordered effects run by id).
+        let rows = try await connection.query("""
+            WITH written AS (
+                INSERT INTO orders(amazon_order_id, source_id, marketplace_id, fulfillment_channel, amazon_status, visible,
+                                   purchase_date, commerce_order_number, record, updated_at)
+                VALUES (\(id), \(record.sourceID), \(record.order.marketplaceID.rawValue),
+                        \(record.order.fulfillmentChannel.rawValue), \(record.order.status.rawValue), \(record.visible),
+                        \(record.order.purchaseDate.timeIntervalSince1970), \(record.commerceOrderNumber?.rawValue), \(document), \(at))
+                ON CONFLICT (amazon_order_id) DO UPDATE SET amazon_status = excluded.amazon_status, visible = excluded.visible,
+                    commerce_order_number = excluded.commerce_order_number, record = excluded.record, updated_at = excluded.updated_at
+                WHERE \(exists)
+                RETURNING 1),
+            events AS (
+                INSERT INTO order_events(amazon_order_id, at, kind, message)
+                SELECT e.order_id, e.at, e.kind, e.message
+                FROM unnest(\(events.map(\.amazonOrderID.rawValue))::text[], \(events.map(\.at.timeIntervalSince1970))::float8[],
+                            \(events.map(\.kind.rawValue))::text[], \(events.map(\.message))::text[])
+                     WITH ORDINALITY AS e(order_id, at, kind, message, position)
+                ORDER BY e.position),
+            enqueued AS (
+                INSERT INTO jobs(amazon_order_id, effect, effect_name, idempotency_key, ordered, status, next_attempt_at, created_at, updated_at)
+                SELECT \(id), e.effect, e.name, e.key, e.ordered, 'pending', \(at), \(at), \(at)
+                FROM unnest(\(effects)::text[], \(names)::text[], \(keys)::text[], \(ordered)::bool[]) WITH ORDINALITY AS e(effect, name, key, ordered, position)
+                ORDER BY e.position
+                ON CONFLICT (idempotency_key) DO NOTHING
+                RETURNING 1)
+            SELECT (SELECT COUNT(*) FROM written)::int8, (SELECT COUNT(*) FROM enqueued)::int8
             """, logger: database.logger).collect()
-        return inserted.count
+        let (written, enqueued) = try rows.first?.decode((Int, Int).self) ?? (0, 0)
+        // Not stored when this transaction looked, stored now: another process was first.
+        guard written == 1 else { throw TransactionConflict() }
+        return enqueued
     }
 
     func insertEvent(_ order: AmazonOrderID, at: Date, kind: OrderEvent.Kind, message: String, _ connection: PostgresConnection) async throws {

@@ -81,6 +81,8 @@ public final class PostgresStoreDatabase: Sendable {
                 }
             } catch let error as PSQLError where DatabaseFailure.isWorthRepeating(error) && attempt < 8 {
                 try await Task.sleep(for: .milliseconds(Int.random(in: 1...(5 << attempt))))
+            } catch is TransactionConflict where attempt < 8 {
+                try await Task.sleep(for: .milliseconds(Int.random(in: 1...(5 << attempt))))
             } catch let error as PSQLError {
                 throw DatabaseFailure(error, configuration: configuration)
             }
@@ -267,6 +269,10 @@ public final class PostgresStoreDatabase: Sendable {
 
     static func quoted(_ identifier: String) -> String { "\"" + identifier.replacingOccurrences(of: "\"", with: "\"\"") + "\"" }
 }
+
+/// Thrown inside a transaction when another process wrote first what this one read as absent:
+/// the transaction is rolled back and runs again.
+struct TransactionConflict: Error {}
 
 /// Runs a preparation once it succeeds; a ``StoreError`` (a verdict on the schema) is kept and
 /// thrown again, other failures are tried again next time.

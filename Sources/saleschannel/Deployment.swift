@@ -9,6 +9,7 @@ import Foundation
 import Logging
 import Notifiers
 import SalesChannel
+import SalesChannelPostgres
 import SalesChannelSQLite
 import SalesChannelTesting
 
@@ -19,6 +20,7 @@ enum StandardPlugins {
     static func registry(sandbox: AmazonSourceFactory.SandboxLink?) -> PluginRegistry {
         var registry = PluginRegistry()
         SQLiteDatabase.register(in: &registry)
+        PostgresStoreDatabase.register(in: &registry)
         AmazonMFN.register(in: &registry, sandbox: sandbox)
         AmazonFBA.register(in: &registry, sandbox: sandbox)
         ScriptedOrderSource.register(in: &registry)

@@ -42,6 +42,11 @@ struct RunCommand: AsyncParsableCommand {
         let (stopped, figures) = try await deployment.withEngine(sandbox: sandbox, storeAccess: initialize ? .initialize : .create) { engine in
             // Before anything runs: no stored work may be left without its source.
             try deployment.refuse(try await engine.orphanedWork())
+            if engine.composition.store.coordination != nil {
+                let peers = try await engine.peers()
+                printError("run: worker \(engine.composition.worker.id); \(peers.count) other worker(s) share this store"
+                    + (peers.isEmpty ? "" : ": " + peers.map(\.id).joined(separator: ", ")))
+            }
             var stopped: SourcesStopped?
             if once {
                 do {

@@ -17,9 +17,9 @@ struct AmazonWorkflowTests {
         var baseURL: String
     }
 
-    static func start(orders: Int, faults: String) async throws -> Setup {
+    static func start(orders: Int, faults: String, timeScale: Int = 3600) async throws -> Setup {
         let cli = try CLI.inTemporaryFolder()
-        var arguments = ["sandbox", "--port", "0", "--orders", String(orders), "--seed", "5", "--time-scale", "3600",
+        var arguments = ["sandbox", "--port", "0", "--orders", String(orders), "--seed", "5", "--time-scale", String(timeScale),
                          "--before-lag", "1", "--no-rate-limits"]
         if !faults.isEmpty { arguments += ["--faults", faults] }
         let sandbox = try cli.start(arguments)
@@ -67,8 +67,8 @@ struct AmazonWorkflowTests {
 
     static let environment = ["LWA_CLIENT_SECRET": "sandbox-client-secret", "LWA_REFRESH_TOKEN": "Atzr|sandbox-refresh-token"]
 
-    static func orders(_ setup: Setup) throws -> [[String: Any]] {
-        let result = try setup.cli.run(["orders", "--all", "--json", "--config", "deploy.yaml"], environment: environment)
+    static func orders(_ setup: Setup, deployment: String = "deploy.yaml") throws -> [[String: Any]] {
+        let result = try setup.cli.run(["orders", "--all", "--json", "--config", deployment], environment: environment)
         #expect(result.status == 0, "\(result.stderr)")
         return try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [[String: Any]] ?? []
     }
@@ -80,15 +80,15 @@ struct AmazonWorkflowTests {
     }
 
     /// Ships some open MFN orders: every third one partially (one item), the rest whole.
-    static func shipSome(_ setup: Setup, count: Int, shipped: inout [String: Int]) throws {
-        let open = try orders(setup).filter {
+    static func shipSome(_ setup: Setup, count: Int, shipped: inout [String: Int], deployment: String = "deploy.yaml") throws {
+        let open = try orders(setup, deployment: deployment).filter {
             $0["fulfillmentChannel"] as? String == "MFN" && ["UNSHIPPED", "PARTIALLY_SHIPPED"].contains($0["amazonStatus"] as? String ?? "")
                 && shipped[$0["amazonOrderId"] as? String ?? ""] == nil
         }
         for (index, order) in open.prefix(count).enumerated() {
             let id = order["amazonOrderId"] as? String ?? ""
             let items = order["items"] as? [[String: Any]] ?? []
-            var arguments = ["ship", id, "--carrier", index % 4 == 0 ? "Other" : "UPS", "--tracking", "1Z\(index)E2E", "--config", "deploy.yaml"]
+            var arguments = ["ship", id, "--carrier", index % 4 == 0 ? "Other" : "UPS", "--tracking", "1Z\(index)E2E", "--config", deployment]
             if index % 4 == 0 { arguments += ["--carrier-name", "Acme Post"] }
             if index % 3 == 0, items.count > 1, let item = items.first {
                 arguments += ["--item", "\(item["orderItemId"] as? String ?? "")=\(item["quantityOrdered"] as? Int ?? 1)"]
@@ -101,9 +101,11 @@ struct AmazonWorkflowTests {
     /// The truths the issue names, checked between the sandbox and SalesChannel.
     static func date(_ text: String) -> Date? { ISO8601DateFormatter().date(from: text) }
 
-    static func verify(_ setup: Setup, shipped: [String: Int], observedFrom: Date) async throws {
+    /// - Parameter watched: seconds an MFN order must have been Unshipped at Amazon while
+    ///   SalesChannel ran for its commerce order to be required (a poll and a page, with room).
+    static func verify(_ setup: Setup, shipped: [String: Int], observedFrom: Date, watched: Double = 4, deployment: String = "deploy.yaml") async throws {
         let truth = try await truth(setup)
-        let ours = Dictionary(try orders(setup).map { ($0["amazonOrderId"] as? String ?? "", $0) }) { first, _ in first }
+        let ours = Dictionary(try orders(setup, deployment: deployment).map { ($0["amazonOrderId"] as? String ?? "", $0) }) { first, _ in first }
         #expect(truth.count >= 500)
         var checked = 0
         for order in truth {
@@ -116,7 +118,7 @@ struct AmazonWorkflowTests {
             let from = (order["unshippedAt"] as? String).flatMap(Self.date)
             let until = (order["leftUnshippedAt"] as? String).flatMap(Self.date) ?? Date()
             let visibleFor = from.map { min(until, Date()).timeIntervalSince(max($0, observedFrom)) } ?? 0
-            if channel == "MFN", order["reachedUnshipped"] as? Bool == true, visibleFor > 4 {
+            if channel == "MFN", order["reachedUnshipped"] as? Bool == true, visibleFor > watched {
                 #expect(!(mine?["commerceOrderNumber"] is NSNull) && mine?["commerceOrderNumber"] != nil, "MFN \(id) has no commerce order")
             }
             // Every MFN order is imported, whatever its status; one canceled before SalesChannel

@@ -44,6 +44,8 @@ public struct EffectRunner: Sendable {
                             logger.warning("lease lost while the effect ran; another runner took the job over", metadata: ["jobs": "\(new.sorted())"])
                         }
                     } catch {
+                        // The batch ended while renewing: nothing is left to renew.
+                        guard !Task.isCancelled else { return }
                         statistics.storeError()
                         logger.warning("could not renew the leases of running jobs; retrying", metadata: ["error": "\(error)"])
                     }

@@ -126,7 +126,8 @@ public struct PluginRegistry: Sendable {
             batchSize: try runner.int("batchSize", default: 16, in: 1...1000),
             lanes: try runner.int("lanes", default: 4, in: 1...64),
             lease: try runner.double("leaseSeconds", default: 30, in: 0.5...86400),
-            retentionDays: try runner.double("retentionDays", default: 30, in: 0...36500))
+            retentionDays: try runner.double("retentionDays", default: 30, in: 0...36500),
+            sourceLease: try runner.double("sourceLeaseSeconds", default: 30, in: 1...3600))
 
         try root.checkNoUnknownKeys()
         let problems = root.problems
