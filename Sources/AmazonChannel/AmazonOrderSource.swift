@@ -212,10 +212,10 @@ public struct AmazonOrderSource: OrderSource {
             let sweeping = sweepInterval.map { position.sweep != nil || now.timeIntervalSince(position.lastSweepStart ?? .distantPast) >= $0 } ?? false
             let spare = sweeping ? await budget.hasSpare() : false
             more = position.poll != nil || spare
-            // A window an earlier process started (and this one finished, after a crash or on
-            // another worker) leaves the time since its end unsearched: a poll this process is
-            // due to start follows at once, so that catching up reaches the present.
-            if !more, which == \AmazonSyncPosition.poll, await budget.pollDue(id, now: now) { more = true }
+            // A window an earlier process started (and this one only finished, after a crash
+            // or on another worker) leaves the time since its end unsearched: this process's
+            // first poll follows at once, so that catching up reaches the present.
+            if !more, which == \AmazonSyncPosition.poll, budget.lastPollStart(id) == nil { more = true }
         }
         return OrderPage(orders: orders, quarantined: quarantined, checkpoint: position.checkpoint, hasMore: more, apiCalls: 1)
     }

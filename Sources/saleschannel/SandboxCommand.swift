@@ -22,11 +22,14 @@ struct SandboxCommand: AsyncParsableCommand {
     @Option(help: "Faults, e.g. 'http500=0.05,http503=0.02,throttle=0.05,slow=0.01:2s,drop=0.01,malformed=0.005'.") var faults: String = ""
     @Flag(name: .customLong("no-rate-limits"), help: "Do not enforce Amazon's rate limits.") var noRateLimits = false
     @Option(name: .customLong("before-lag"), help: "Seconds a *Before filter must lie in the past (default: Amazon's 120 divided by --time-scale).") var beforeLag: Double?
+    @Option(name: .customLong("existing-share"), help: "Share of the orders that exist at start, from 0 to 1 (the rest arrive over four hours of this Amazon's time).")
+    var existingShare: Double = 0.6
 
     func validate() throws {
         guard (0...65535).contains(port) else { throw ValidationError("--port \(port) is not a port; allowed: 1 to 65535, or 0 for any free port") }
         guard timeScale > 0, timeScale.isFinite else { throw ValidationError("--time-scale must be a positive number") }
         if let beforeLag, !(beforeLag >= 0 && beforeLag.isFinite) { throw ValidationError("--before-lag must be a number of seconds, 0 or more") }
+        guard (0...1).contains(existingShare) else { throw ValidationError("--existing-share must be from 0 to 1") }
         guard (0...1_000_000).contains(orders) else { throw ValidationError("--orders must be from 0 to 1000000") }
         do { _ = try FaultSpec(parsing: faults) } catch { throw ValidationError("--faults: \(error)") }
     }
@@ -38,6 +41,7 @@ struct SandboxCommand: AsyncParsableCommand {
         configuration.seed = seed
         configuration.timeScale = timeScale
         configuration.rateLimits = !noRateLimits
+        configuration.existingShare = existingShare
         configuration.faults = try FaultSpec(parsing: faults)
         if let beforeLag { configuration.beforeLag = beforeLag }
         let sandbox = try AmazonSandbox(configuration: configuration)
