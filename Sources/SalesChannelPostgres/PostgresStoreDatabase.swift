@@ -3,6 +3,7 @@ import Logging
 import NIOSSL
 import PostgresNIO
 import SalesChannel
+import Synchronization
 
 /// A SalesChannel store in a PostgreSQL database, shared by every process that opens it: one
 /// schema (`saleschannel` unless configured) holding the records, the outbox, the checkpoints,
@@ -62,7 +63,11 @@ public final class PostgresStoreDatabase: Sendable {
     /// Runs `body` in one transaction on one connection, committed when it returns and rolled
     /// back when it throws. A deadlock or a unique key another process inserted first rolls
     /// back and runs `body` again (it must only read and write through the connection).
-    func transaction<T: Sendable>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
+    func transaction<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
+        try await bounded { try await self.runTransaction(body) }
+    }
+
+    private func runTransaction<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
         try await ready()
         var attempt = 0
         while true {
@@ -91,11 +96,30 @@ public final class PostgresStoreDatabase: Sendable {
 
     /// Runs one statement outside an explicit transaction.
     func query(_ query: PostgresQuery) async throws -> [PostgresRow] {
-        try await ready()
-        do {
-            return try await client.query(query, logger: logger).collect()
-        } catch let error as PSQLError {
-            throw DatabaseFailure(error, configuration: configuration)
+        try await bounded {
+            try await self.ready()
+            do {
+                return try await self.client.query(query, logger: self.logger).collect()
+            } catch let error as PSQLError {
+                throw DatabaseFailure(error, configuration: self.configuration)
+            }
+        }
+    }
+
+    /// Runs one operation of the store, giving up on it when no answer comes within twice the
+    /// statement timeout and ten seconds more. A statement sent at the moment a connection
+    /// dies (the server restarting) can otherwise wait for ever; the operation fails instead
+    /// and its caller retries on a new connection.
+    private func bounded<T: Sendable>(_ operation: @escaping @Sendable () async throws -> T) async throws -> T {
+        let limit = configuration.statementTimeout * 2 + 10
+        let place = configuration.place
+        let race = Race<T>()
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
+                race.start(continuation, operation: operation, limit: limit) { DatabaseFailure(timedOutAfter: limit, place: place) }
+            }
+        } onCancel: {
+            race.cancel()
         }
     }
 
@@ -270,6 +294,45 @@ public final class PostgresStoreDatabase: Sendable {
     static func quoted(_ identifier: String) -> String { "\"" + identifier.replacingOccurrences(of: "\"", with: "\"\"") + "\"" }
 }
 
+/// An operation racing a deadline: whichever ends first resumes the caller, once.
+private final class Race<T: Sendable>: Sendable {
+    private let state = Mutex<(settled: Bool, work: Task<Void, Never>?, timer: Task<Void, Never>?, continuation: CheckedContinuation<T, any Error>?)>(
+        (false, nil, nil, nil))
+
+    func start(
+        _ continuation: CheckedContinuation<T, any Error>, operation: @escaping @Sendable () async throws -> T, limit: Double,
+        timeout: @escaping @Sendable () -> any Error
+    ) {
+        state.withLock { $0.continuation = continuation }
+        let timer = Task {
+            guard (try? await Task.sleep(for: .seconds(limit))) != nil else { return }
+            self.settle(.failure(timeout()))
+            self.cancel()
+        }
+        let work = Task {
+            do { self.settle(.success(try await operation())) } catch { self.settle(.failure(error)) }
+            // Answered in time: the deadline is no longer needed.
+            timer.cancel()
+        }
+        state.withLock {
+            $0.work = work
+            $0.timer = timer
+        }
+    }
+
+    func settle(_ result: Result<T, any Error>) {
+        let continuation = state.withLock { state -> CheckedContinuation<T, any Error>? in
+            guard !state.settled else { return nil }
+            state.settled = true
+            defer { state.continuation = nil }
+            return state.continuation
+        }
+        continuation?.resume(with: result)
+    }
+
+    func cancel() { state.withLock { $0.work }?.cancel() }
+}
+
 /// Thrown inside a transaction when another process wrote first what this one read as absent:
 /// the transaction is rolled back and runs again.
 struct TransactionConflict: Error {}
@@ -299,6 +362,11 @@ public struct DatabaseFailure: Error, CustomStringConvertible, Sendable {
     /// The SQLSTATE code, when the server answered (`23505`: unique violation).
     public var sqlState: String?
     public var description: String
+
+    init(timedOutAfter seconds: Double, place: String) {
+        sqlState = nil
+        description = "PostgreSQL at \(place) did not answer within \(Int(seconds)) s; the operation was given up and is retried"
+    }
 
     init(_ error: PSQLError, configuration: PostgresStoreConfiguration) {
         if let server = error.serverInfo {

@@ -1,8 +1,9 @@
 import Foundation
 
 /// A PostgreSQL server of its own, for tests and benchmarks: a cluster made with `initdb` in a
-/// temporary folder, listening on a free loopback port, durability off (nothing in it outlives
-/// the run). As root, whom `initdb` refuses, the server runs as the `postgres` user (else
+/// temporary folder, listening on a free loopback port, without `fsync` (nothing in it outlives
+/// the run, and a machine crash is not what it is for). Commits stay synchronous: a server
+/// restarted at once (``restart()``) keeps every commit it acknowledged, as a real one does. As root, whom `initdb` refuses, the server runs as the `postgres` user (else
 /// `nobody`) through `runuser`.
 public final class ThrowawayPostgres: Sendable {
     /// `postgres://saleschannel@127.0.0.1:PORT/postgres?sslmode=disable`
@@ -50,7 +51,7 @@ public final class ThrowawayPostgres: Sendable {
     }
 
     private func start(maxConnections: Int = 300) throws {
-        let options = "-p \(port) -c listen_addresses=127.0.0.1 -k \(folder.path) -c fsync=off -c synchronous_commit=off"
+        let options = "-p \(port) -c listen_addresses=127.0.0.1 -k \(folder.path) -c fsync=off"
             + " -c full_page_writes=off -c max_connections=\(maxConnections)"
         try run("pg_ctl", ["-D", folder.appendingPathComponent("data").path, "-l", folder.appendingPathComponent("server.log").path,
                            "-w", "-t", "60", "-o", options, "start"])
