@@ -163,7 +163,7 @@ public struct Composition: Sendable {
                 // Where workers share the store, the source's lease first: a peer that holds
                 // it syncs it; one that died hands it over within a lease period.
                 guard try await sync.awaitLease() else { continue }
-                try await sync.catchUp()
+                try await sync.catchUpHoldingLease()
             } catch let error as any SourceStoppingError {
                 await stop(source.id, because: error, logger: logger)
                 stops.append((source.id, error.operatorMessage))

@@ -161,10 +161,12 @@ public struct PostgresChannelStore: ChannelStore {
     public func claimJobs(limit: Int, now: Date, lease: TimeInterval) async throws -> [OutboxJob] {
         let leaseNow = leaseNow(now)
         let at = now.timeIntervalSince1970
-        // One statement (its own transaction). Runnable: pending and due, or running under a
-        // lease that ran out; an ordered effect only once every earlier ordered effect of its
-        // order is done. Locked rows (another claimer's) are skipped, not waited for.
-        let rows = try await database.query("""
+        // Runnable: pending and due, or running under a lease that ran out; an ordered effect
+        // only once every earlier ordered effect of its order is done. Locked rows (another
+        // claimer's) are skipped, not waited for. One transaction with the setting aside of
+        // jobs this release cannot read: a claim that fails leaves nothing claimed.
+        return try await database.transaction { connection in
+            let rows = try await connection.query("""
                 WITH claimable AS (
                     SELECT j.id FROM jobs j
                     WHERE j.status IN ('pending', 'running')
@@ -173,35 +175,33 @@ public struct PostgresChannelStore: ChannelStore {
                       AND (NOT j.ordered OR NOT EXISTS (
                            SELECT 1 FROM jobs p WHERE p.amazon_order_id = j.amazon_order_id AND p.ordered
                            AND p.id < j.id AND p.status <> 'done'))
-                        ORDER BY j.id LIMIT \(limit)
+                    ORDER BY j.id LIMIT \(limit)
                     FOR UPDATE SKIP LOCKED)
                 UPDATE jobs SET status = 'running', attempts = jobs.attempts + 1, claim = jobs.claim + 1,
                     lease_until = COALESCE(\(leaseNow)::float8, extract(epoch FROM clock_timestamp())::float8) + \(lease),
                     updated_at = \(at)
                 FROM claimable WHERE jobs.id = claimable.id
                 RETURNING \(unescaped: Self.jobColumns(prefix: "jobs."))
-                """)
-        var jobs: [OutboxJob] = []
-        for row in rows {
-            let job = try Self.job(row)
-            if case .unreadable(let name, let reason) = job.effect {
-                // A job this release cannot read (a newer release wrote it, or it is damaged)
-                // is set aside with its reason, under this claim; it blocks nothing else.
-                try await database.transaction { connection in
-                    let set = try await connection.query("""
+                """, logger: database.logger).collect()
+            var jobs: [OutboxJob] = []
+            for row in rows {
+                let job = try Self.job(row)
+                if case .unreadable(let name, let reason) = job.effect {
+                    // A job this release cannot read (a newer release wrote it, or it is damaged)
+                    // is set aside with its reason; it blocks nothing else.
+                    try await connection.query("""
                         UPDATE jobs SET status = 'dead', lease_until = NULL, updated_at = \(at),
                             last_error = \("this release cannot read the stored job (\(reason)); a newer release may")
-                        WHERE id = \(job.id) AND status = 'running' AND claim = \(job.claim) RETURNING 1
-                        """, logger: database.logger).collect()
-                    guard !set.isEmpty else { return }
+                        WHERE id = \(job.id)
+                        """, logger: database.logger)
                     try await insertEvent(job.amazonOrderID, at: now, kind: .deadLettered,
                                           message: "job \(job.id) (\(name)) set aside: it cannot be read by this release", connection)
+                    continue
                 }
-                continue
+                jobs.append(job)
             }
-            jobs.append(job)
+            return jobs.sorted { $0.id < $1.id }
         }
-        return jobs.sorted { $0.id < $1.id }
     }
 
     public func renewLeases(_ jobs: [OutboxJob], until: Date) async throws -> [Int64] {
@@ -240,6 +240,13 @@ public struct PostgresChannelStore: ChannelStore {
         decide: @escaping @Sendable (OrderRecord) -> WorkflowDecision
     ) async throws {
         try await database.transaction { connection in
+            // The order first, then its job: the order in which a page's commit takes them, so
+            // the two never wait on each other in a circle. A record this release cannot read
+            // still lets its job's status move; the record itself is left as it is.
+            let stored: OrderRecord?
+            do { stored = try await lockRecords([job.amazonOrderID.rawValue], connection)[job.amazonOrderID.rawValue] } catch is DecodingError {
+                stored = nil
+            } catch is StoredFormError { stored = nil }
             let settled = try await connection.query("""
                 UPDATE jobs SET status = \(status.rawValue), next_attempt_at = COALESCE(\(nextAttemptAt?.timeIntervalSince1970)::float8, next_attempt_at),
                     lease_until = NULL, last_error = \(error), updated_at = \(now.timeIntervalSince1970)
@@ -248,12 +255,6 @@ public struct PostgresChannelStore: ChannelStore {
                 """, logger: database.logger).collect()
             // Fenced: another runner holds the job now (or it was settled); change nothing.
             guard settled.count == 1 else { throw LeaseLost(jobID: job.id) }
-            // A record this release cannot read still lets its job's status move; the record
-            // itself is left as it is.
-            let stored: OrderRecord?
-            do { stored = try await lockRecords([job.amazonOrderID.rawValue], connection)[job.amazonOrderID.rawValue] } catch is DecodingError {
-                stored = nil
-            } catch is StoredFormError { stored = nil }
             if let stored {
                 let decision = decide(stored)
                 if decision.changed { try await store(decision, exists: true, connection, now: now) }

@@ -21,7 +21,7 @@ public struct PostgresCommerceBackend: CommerceBackend {
                 guard used.isEmpty else { throw CommerceLedgerError("commerce order number \(requested) is already used by another order") }
                 number = requested
             } else {
-                let next = try await connection.query("SELECT lpad(nextval('commerce_order_numbers')::text, 9, '0')", logger: database.logger).collect()
+                let next = try await connection.query("SELECT lpad(n::text, greatest(9, length(n::text)), '0') FROM nextval('commerce_order_numbers') AS n", logger: database.logger).collect()
                 number = CommerceOrderNumber(try next.first?.decode(String.self) ?? "")
             }
             let order = CommerceOrder(number: number, draft: draft, createdAt: Date())
@@ -87,7 +87,7 @@ public struct PostgresCommerceBackend: CommerceBackend {
             // creating the same buyer at once; the loser reads the winner's customer.
             let created = try await connection.query("""
                 INSERT INTO customers(id, email_normalized, email, name, marketplace_id, created_at)
-                VALUES ('C' || lpad(nextval('customer_numbers')::text, 7, '0'), \(normalized), \(draft.email), \(draft.name),
+                VALUES ((SELECT 'C' || lpad(n::text, greatest(7, length(n::text)), '0') FROM nextval('customer_numbers') AS n), \(normalized), \(draft.email), \(draft.name),
                         \(draft.marketplaceID.rawValue), \(Date().timeIntervalSince1970))
                 ON CONFLICT (email_normalized) DO NOTHING
                 RETURNING id, email, name, created_at

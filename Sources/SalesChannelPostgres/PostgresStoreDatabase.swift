@@ -246,6 +246,12 @@ public final class PostgresStoreDatabase: Sendable {
                         throw StoreError(.schemaTooOld, "the store in schema \(schema) of \(configuration.place) was written by an older version of SalesChannel; `saleschannel run` upgrades it (this command only reads)")
                     }
                 case .migrate:
+                    // Up to date (every start but the first of a release): no DDL and no lock, so
+                    // a user with only USAGE on the schema and rights on its tables can run.
+                    if let versions = try await Self.appliedVersions(connection, logger: logger) {
+                        try check(versions)
+                        if Set(versions).isSuperset(of: Self.migrations.map(\.version)) { return }
+                    }
                     try await connection.query("BEGIN", logger: logger)
                     do {
                         // One process migrates at a time; the others wait here, then find it done.
@@ -296,8 +302,8 @@ public final class PostgresStoreDatabase: Sendable {
 
 /// An operation racing a deadline: whichever ends first resumes the caller, once.
 private final class Race<T: Sendable>: Sendable {
-    private let state = Mutex<(settled: Bool, work: Task<Void, Never>?, timer: Task<Void, Never>?, continuation: CheckedContinuation<T, any Error>?)>(
-        (false, nil, nil, nil))
+    private let state = Mutex<(settled: Bool, cancelled: Bool, work: Task<Void, Never>?, timer: Task<Void, Never>?, continuation: CheckedContinuation<T, any Error>?)>(
+        (false, false, nil, nil, nil))
 
     func start(
         _ continuation: CheckedContinuation<T, any Error>, operation: @escaping @Sendable () async throws -> T, limit: Double,
@@ -314,10 +320,13 @@ private final class Race<T: Sendable>: Sendable {
             // Answered in time: the deadline is no longer needed.
             timer.cancel()
         }
-        state.withLock {
-            $0.work = work
-            $0.timer = timer
+        // A caller cancelled before the work existed cancels it now.
+        let cancelled = state.withLock { state -> Bool in
+            state.work = work
+            state.timer = timer
+            return state.cancelled
         }
+        if cancelled { work.cancel() }
     }
 
     func settle(_ result: Result<T, any Error>) {
@@ -330,7 +339,12 @@ private final class Race<T: Sendable>: Sendable {
         continuation?.resume(with: result)
     }
 
-    func cancel() { state.withLock { $0.work }?.cancel() }
+    func cancel() {
+        state.withLock { state -> Task<Void, Never>? in
+            state.cancelled = true
+            return state.work
+        }?.cancel()
+    }
 }
 
 /// Thrown inside a transaction when another process wrote first what this one read as absent:

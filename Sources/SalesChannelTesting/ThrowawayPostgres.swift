@@ -154,7 +154,7 @@ public enum TestPostgres {
     /// A server of the test process's own, restartable (`pg_ctl restart` tests need one).
     public static func ownServer() throws -> ThrowawayPostgres { try shared.get() }
 
-    nonisolated(unsafe) private static let shared: Result<ThrowawayPostgres, any Error> = {
+    private static let shared: Result<ThrowawayPostgres, any Error> = {
         let result = Result { try ThrowawayPostgres() }
         if case .success = result { atexit { TestPostgres.stopShared() } }
         return result

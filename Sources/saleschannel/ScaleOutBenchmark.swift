@@ -65,8 +65,10 @@ struct ScaleOutBenchmark: AsyncParsableCommand {
                                          expected: expected, folder: folder.appendingPathComponent("sqlite")))
         for count in workerCounts {
             let schema = "bench_\(count)_\(UInt32.random(in: 0...UInt32.max))"
-            results.append(try await measure(label: "PostgreSQL", workers: count, store: "{ plugin: postgres, url: '\(url)', schema: \(schema) }",
-                                             endpoint: endpoint, expected: expected, folder: folder.appendingPathComponent("pg-\(count)")))
+            // The URL (which may hold a password) reaches the workers through the environment.
+            results.append(try await measure(label: "PostgreSQL", workers: count, store: "{ plugin: postgres, url: '${SALESCHANNEL_BENCH_DATABASE_URL}', schema: \(schema) }",
+                                             endpoint: endpoint, expected: expected, folder: folder.appendingPathComponent("pg-\(count)"),
+                                             postgres: (url, schema)))
         }
         print("store        workers   orders   seconds   orders/s   CPU µs/order   peak RSS/worker")
         for figures in results {
@@ -83,7 +85,9 @@ struct ScaleOutBenchmark: AsyncParsableCommand {
         return orders.filter { $0["fulfillmentChannel"] as? String == "MFN" || $0["status"] as? String == "SHIPPED" }.count
     }
 
-    func measure(label: String, workers count: Int, store: String, endpoint: String, expected: Int, folder: URL) async throws -> Figures {
+    func measure(
+        label: String, workers count: Int, store: String, endpoint: String, expected: Int, folder: URL, postgres: (url: String, schema: String)? = nil
+    ) async throws -> Figures {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let source = { (plugin: String) in
             """
@@ -114,9 +118,10 @@ struct ScaleOutBenchmark: AsyncParsableCommand {
               pollIntervalSeconds: 0.5
               batchSize: 32
             """.write(to: folder.appendingPathComponent("deploy.yaml"), atomically: true, encoding: .utf8)
-        let environment = ["LWA_CLIENT_SECRET": "sandbox-client-secret", "LWA_REFRESH_TOKEN": "Atzr|sandbox-refresh-token"]
+        var environment = ["LWA_CLIENT_SECRET": "sandbox-client-secret", "LWA_REFRESH_TOKEN": "Atzr|sandbox-refresh-token"]
+        if let postgres { environment["SALESCHANNEL_BENCH_DATABASE_URL"] = postgres.url }
         // Created (and migrated) before the clock starts, as a deployment's store would be.
-        let reader = try readStore(store: store, folder: folder)
+        let reader = try readStore(postgres: postgres, folder: folder)
         _ = try await reader.statistics()
         let started = ContinuousClock.now
         let deployment = folder.appendingPathComponent("deploy.yaml").path
@@ -143,13 +148,14 @@ struct ScaleOutBenchmark: AsyncParsableCommand {
         return Figures(label: label, workers: count, orders: figures.orders, seconds: seconds, cpuSeconds: cpu, peakRSSMiB: peak)
     }
 
-    func readStore(store: String, folder: URL) throws -> any ChannelStore {
-        if store.contains("sqlite") {
+    /// The store the workers share, opened (and created) by this process to watch their progress.
+    func readStore(postgres: (url: String, schema: String)?, folder: URL) throws -> any ChannelStore {
+        guard let postgres else {
             return SQLiteChannelStore(database: try SQLiteDatabase(path: folder.appendingPathComponent("bench.sqlite").path, mode: .create))
         }
-        let url = store.split(separator: "'")[1]
-        var configuration = try PostgresStoreConfiguration(url: String(url))
-        configuration.schema = String(store.split(separator: "schema: ")[1].prefix { $0 != " " })
+        var configuration = try PostgresStoreConfiguration(url: postgres.url)
+        configuration.schema = postgres.schema
+        configuration.poolSize = 2
         return PostgresChannelStore(database: PostgresStoreDatabase(configuration, access: .migrate))
     }
 

@@ -42,7 +42,7 @@ struct PostgresSharingTests {
     @Test func aSkewedProcessClockCanNeitherTakeALeasedJobNorKeepADeadOne() async throws {
         let schema = Fresh.schema()
         let holder = PostgresChannelStore(database: try Fresh.database(schema: schema, leaseClock: .server))
-        try await holder.commit(Self.orders(3, prefix: "S"), from: "test", decide: Self.workflow)
+        _ = try await holder.commit(Self.orders(3, prefix: "S"), from: "test", decide: Self.workflow)
         let claimed = try await holder.claimJobs(limit: 100, now: Date(), lease: 60)
         #expect(!claimed.isEmpty)
         // A process whose clock runs an hour ahead: the leases are the server's, still running.
@@ -67,7 +67,7 @@ struct PostgresSharingTests {
     @Test func fourClaimersNeverShareAJob() async throws {
         let schema = Fresh.schema()
         let stores = try (0..<4).map { _ in PostgresChannelStore(database: try Fresh.database(schema: schema, leaseClock: .server)) }
-        try await stores[0].commit(Self.orders(120, prefix: "C"), from: "test", decide: Self.workflow)
+        _ = try await stores[0].commit(Self.orders(120, prefix: "C"), from: "test", decide: Self.workflow)
         let total = try await stores[0].jobs(statuses: [.pending]).count
         let claims = try await withThrowingTaskGroup(of: [Int64].self) { group in
             for store in stores {
@@ -112,7 +112,7 @@ struct PostgresSharingTests {
     @Test func aSchemaFromANewerReleaseIsRefusedAndLeftAlone() async throws {
         let schema = Fresh.schema()
         let first = PostgresChannelStore(database: try Fresh.database(schema: schema))
-        try await first.commit(Self.orders(1, prefix: "N"), from: "test", decide: Self.workflow)
+        _ = try await first.commit(Self.orders(1, prefix: "N"), from: "test", decide: Self.workflow)
         await first.close()
         try await Self.sql(schema, "INSERT INTO schema_migrations(version, name) VALUES (99, 'from the future')")
         let later = PostgresChannelStore(database: try Fresh.database(schema: schema))
@@ -132,7 +132,7 @@ struct PostgresSharingTests {
         await #expect { _ = try await missing.statistics() } throws: { ($0 as? StoreError)?.code == .missing }
         await missing.close()
         let writer = PostgresChannelStore(database: try Fresh.database(schema: schema))
-        try await writer.commit(Self.orders(2, prefix: "R"), from: "test", decide: Self.workflow)
+        _ = try await writer.commit(Self.orders(2, prefix: "R"), from: "test", decide: Self.workflow)
         await writer.close()
         let reader = PostgresChannelStore(database: try Fresh.database(schema: schema, access: .readOnly))
         #expect(try await reader.statistics().orders == 2)

@@ -76,6 +76,25 @@ public struct OrderSync: Sendable {
         while try await syncPage() {}
     }
 
+    /// Syncs until caught up, renewing the source's lease meanwhile where workers share the
+    /// store (call ``awaitLease()`` first); stops early, leaving the rest to the new holder,
+    /// when the lease is lost.
+    public func catchUpHoldingLease() async throws {
+        guard let coordination = composition.store.coordination else { return try await catchUp() }
+        let lease = SourceLease(sourceID: source.id, worker: composition.worker, coordination: coordination,
+                                ttl: composition.tuning.sourceLease, clock: composition.clock, logger: logger, held: true)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await lease.keep() }
+            group.addTask {
+                while lease.isHeld, try await syncPage() {}
+                if !lease.isHeld { logger.notice("the source's lease was lost; its new holder goes on", metadata: ["source": "\(source.id)"]) }
+            }
+            // The sync ends first; the renewals stop with it.
+            try await group.next()
+            group.cancelAll()
+        }
+    }
+
     /// Polls for ever, until graceful shutdown; errors are logged and retried with backoff. A
     /// ``SourceStoppingError`` stops this source for the rest of the run (see its contract).
     ///
@@ -188,18 +207,25 @@ final class SourceLease: Sendable {
     let ttl: Double
     let clock: any SalesChannelClock
     let logger: Logger
-    private let held = Mutex(false)
+    /// Until when (by this process's clock) the lease is surely held: the last successful
+    /// renewal's sending time plus most of the lease, so that a renewal that hangs past the
+    /// lease's end never leaves this worker syncing a source another has taken.
+    private let heldUntil: Mutex<Date?>
 
-    init(sourceID: String, worker: WorkerIdentity, coordination: any WorkCoordination, ttl: Double, clock: any SalesChannelClock, logger: Logger) {
+    init(
+        sourceID: String, worker: WorkerIdentity, coordination: any WorkCoordination, ttl: Double, clock: any SalesChannelClock, logger: Logger,
+        held: Bool = false
+    ) {
         self.sourceID = sourceID
         self.worker = worker
         self.coordination = coordination
         self.ttl = ttl
         self.clock = clock
         self.logger = logger
+        heldUntil = Mutex(held ? clock.now().addingTimeInterval(ttl * 5 / 6) : nil)
     }
 
-    var isHeld: Bool { held.withLock { $0 } }
+    var isHeld: Bool { heldUntil.withLock { $0.map { clock.now() < $0 } ?? false } }
 
     /// Renews (or waits to take) the lease until graceful shutdown; a renewal that fails counts
     /// as not holding it, so two workers never both think they sync the source.
@@ -214,6 +240,7 @@ final class SourceLease: Sendable {
     /// Takes or renews the lease once.
     func renew() async {
         let now: Bool
+        let sent = clock.now()
         do {
             now = try await coordination.leaseSource(sourceID, for: worker, ttl: ttl)
         } catch {
@@ -222,10 +249,8 @@ final class SourceLease: Sendable {
                 "source": "\(sourceID)", "error": "\(error)",
             ])
         }
-        let before = held.withLock { held in
-            defer { held = now }
-            return held
-        }
+        let before = isHeld
+        heldUntil.withLock { $0 = now ? sent.addingTimeInterval(ttl * 5 / 6) : nil }
         if now != before {
             logger.notice(now ? "this worker syncs the source" : "another worker syncs the source; standing by", metadata: ["source": "\(sourceID)"])
         }
