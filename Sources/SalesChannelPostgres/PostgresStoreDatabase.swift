@@ -106,20 +106,19 @@ public final class PostgresStoreDatabase: Sendable {
         }
     }
 
-    /// Runs one operation of the store, giving up on it when no answer comes within twice the
-    /// statement timeout and ten seconds more. A statement sent at the moment a connection
+    /// Runs one operation of the store, giving up on it when no answer comes within four times
+    /// the statement timeout and a minute more. A statement sent at the moment a connection
     /// dies (the server restarting) can otherwise wait for ever; the operation fails instead
     /// and its caller retries on a new connection.
     private func bounded<T: Sendable>(_ operation: @escaping @Sendable () async throws -> T) async throws -> T {
-        let limit = configuration.statementTimeout * 2 + 10
+        let limit = configuration.statementTimeout * 4 + 60
         let place = configuration.place
         let race = Race<T>()
-        return try await withTaskCancellationHandler {
-            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
-                race.start(continuation, operation: operation, limit: limit) { DatabaseFailure(timedOutAfter: limit, place: place) }
-            }
-        } onCancel: {
-            race.cancel()
+        // The operation is never cancelled: stopped half-way, it could leave its connection in
+        // an open transaction for the next user of the pool. Given up on, it still ends (with
+        // its COMMIT or ROLLBACK) on its own.
+        return try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
+            race.start(continuation, operation: operation, limit: limit) { DatabaseFailure(timedOutAfter: limit, place: place) }
         }
     }
 
@@ -302,8 +301,8 @@ public final class PostgresStoreDatabase: Sendable {
 
 /// An operation racing a deadline: whichever ends first resumes the caller, once.
 private final class Race<T: Sendable>: Sendable {
-    private let state = Mutex<(settled: Bool, cancelled: Bool, work: Task<Void, Never>?, timer: Task<Void, Never>?, continuation: CheckedContinuation<T, any Error>?)>(
-        (false, false, nil, nil, nil))
+    private let state = Mutex<(settled: Bool, work: Task<Void, Never>?, timer: Task<Void, Never>?, continuation: CheckedContinuation<T, any Error>?)>(
+        (false, nil, nil, nil))
 
     func start(
         _ continuation: CheckedContinuation<T, any Error>, operation: @escaping @Sendable () async throws -> T, limit: Double,
@@ -313,20 +312,16 @@ private final class Race<T: Sendable>: Sendable {
         let timer = Task {
             guard (try? await Task.sleep(for: .seconds(limit))) != nil else { return }
             self.settle(.failure(timeout()))
-            self.cancel()
         }
         let work = Task {
             do { self.settle(.success(try await operation())) } catch { self.settle(.failure(error)) }
             // Answered in time: the deadline is no longer needed.
             timer.cancel()
         }
-        // A caller cancelled before the work existed cancels it now.
-        let cancelled = state.withLock { state -> Bool in
-            state.work = work
-            state.timer = timer
-            return state.cancelled
+        state.withLock {
+            $0.work = work
+            $0.timer = timer
         }
-        if cancelled { work.cancel() }
     }
 
     func settle(_ result: Result<T, any Error>) {
@@ -339,12 +334,6 @@ private final class Race<T: Sendable>: Sendable {
         continuation?.resume(with: result)
     }
 
-    func cancel() {
-        state.withLock { state -> Task<Void, Never>? in
-            state.cancelled = true
-            return state.work
-        }?.cancel()
-    }
 }
 
 /// Thrown inside a transaction when another process wrote first what this one read as absent:

@@ -134,6 +134,7 @@ struct ScaleOutTests {
         try await AmazonWorkflowTests.verify(setup, shipped: shipped, observedFrom: observedFrom, watched: 8, deployment: "scale.yaml", asOf: asOf)
         var configuration = try PostgresStoreConfiguration(url: try url ?? TestPostgres.url())
         configuration.schema = schema
+        configuration.statementTimeout = 300  // the test process's threads are shared with every other test
         let database = PostgresStoreDatabase(configuration, access: .readOnly)
         defer { Task { await database.close() } }
         let ledger = try await PostgresCommerceBackend(database: database).orders()

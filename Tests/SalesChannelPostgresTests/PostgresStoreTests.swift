@@ -16,6 +16,9 @@ enum Fresh {
         configuration.schema = schema
         configuration.poolSize = 4
         configuration.leaseClock = leaseClock
+        // A test process shares its threads with every other test: no operation is given up
+        // on for want of a thread.
+        configuration.statementTimeout = 300
         return configuration
     }
 
