@@ -19,6 +19,8 @@ let package = Package(
         .library(name: "ERPHandoff", targets: ["ERPHandoff"]),
         .library(name: "Notifiers", targets: ["Notifiers"]),
         .library(name: "RequestSigning", targets: ["RequestSigning"]),
+        .library(name: "AWSServices", targets: ["AWSServices"]),
+        .library(name: "AmazonNotifications", targets: ["AmazonNotifications"]),
         .library(name: "AmazonSellingPartner", targets: ["AmazonSellingPartner"]),
         .library(name: "AmazonSandbox", targets: ["AmazonSandbox"]),
         .library(name: "AmazonChannel", targets: ["AmazonChannel"]),
@@ -82,6 +84,20 @@ let package = Package(
             ]
         ),
         .target(
+            name: "AWSServices",
+            dependencies: [
+                "RequestSigning",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOFoundationCompat", package: "swift-nio"),
+            ]
+        ),
+        .target(
+            name: "AWSServicesTesting",
+            dependencies: ["AWSServices", "RequestSigning", .product(name: "AsyncHTTPClient", package: "async-http-client")]
+        ),
+        .target(
             name: "AmazonSellingPartner",
             dependencies: [
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -92,7 +108,7 @@ let package = Package(
         .target(
             name: "AmazonSandbox",
             dependencies: [
-                "AmazonSellingPartner",
+                "AmazonSellingPartner", "AWSServices", "RequestSigning",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOFoundationCompat", package: "swift-nio"),
@@ -106,6 +122,15 @@ let package = Package(
         ),
         .target(name: "AmazonMFN", dependencies: ["SalesChannel", "AmazonSellingPartner", "AmazonChannel"]),
         .target(name: "AmazonFBA", dependencies: ["SalesChannel", "AmazonSellingPartner", "AmazonChannel"]),
+        .target(
+            name: "AmazonNotifications",
+            dependencies: [
+                "SalesChannel", "AmazonSellingPartner", "AmazonChannel", "AWSServices", "RequestSigning",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
         .target(name: "ERPHandoff", dependencies: ["SalesChannel", "RequestSigning"]),
         .target(name: "Notifiers", dependencies: ["SalesChannel", "ERPHandoff", "RequestSigning"]),
         .target(name: "SalesChannelTesting", dependencies: ["SalesChannel"]),
@@ -124,6 +149,8 @@ let package = Package(
                 "AmazonChannel",
                 "AmazonMFN",
                 "AmazonFBA",
+                "AmazonNotifications",
+                "AWSServices",
                 "SalesChannelTesting",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -142,6 +169,14 @@ let package = Package(
             name: "RequestSigningTests",
             dependencies: [
                 "RequestSigning",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ],
+            resources: [.copy("Fixtures")]
+        ),
+        .testTarget(
+            name: "AWSServicesTests",
+            dependencies: [
+                "AWSServices", "AWSServicesTesting", "RequestSigning", "AmazonNotifications", "SalesChannel", "SalesChannelTesting",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
             resources: [.copy("Fixtures")]
@@ -170,7 +205,7 @@ let package = Package(
             name: "EndToEndTests",
             dependencies: [
                 "SalesChannel", "SalesChannelSQLite", "SalesChannelPostgres", "SalesChannelTesting", "saleschannel", "ERPHandoff", "RequestSigning",
-                "AmazonSellingPartner", "AmazonChannel", "AmazonSandbox",
+                "AmazonSellingPartner", "AmazonChannel", "AmazonSandbox", "AWSServices", "AWSServicesTesting", "AmazonNotifications",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOFoundationCompat", package: "swift-nio"),
                 .product(name: "GRDB", package: "GRDB.swift"),

@@ -23,6 +23,7 @@ public enum AmazonSourceFactory {
         .init("initialLookbackHours", "number", default: "72", "How far back the first sync reaches"),
         .init("timeScale", "number", default: "1", "How much faster than real time the SP-API's time runs: only for a time-scaled sandbox (multiplies the rate limits, divides the 2-minute rule and the 24-hour token lifetime)"),
         .init("rateScale", "number", default: "timeScale", "Older name of timeScale"),
+        .init("rateLimits", "true | false", default: "true", "Pace calls by Amazon's documented rate limits; false only against a sandbox started with --no-rate-limits"),
         .init("beforeLagSeconds", "number", default: "125 / timeScale", "How far behind now each window ends (Amazon requires at least 120)"),
         .init("reconcileEveryMinutes", "number", default: "60", "How often a window reaches back over reconcileHours (0: never)"),
         .init("reconcileHours", "number", default: "24", "How far back a reconciliation sweep reaches"),
@@ -57,11 +58,11 @@ public enum AmazonSourceFactory {
     /// from the same buckets and plan against the same budget.
     private static let shared = Mutex<[String: (limiter: RateLimiter, budget: SearchBudget)]>([:])
 
-    static func sharedBudget(sellerID: String, region: Region, timeScale: Double, clock: WallClock) -> (limiter: RateLimiter, budget: SearchBudget) {
+    static func sharedBudget(sellerID: String, region: Region, timeScale: Double, limited: Bool = true, clock: WallClock) -> (limiter: RateLimiter, budget: SearchBudget) {
         shared.withLock { shared in
-            let key = "\(sellerID)/\(region.name)/\(timeScale)"
+            let key = "\(sellerID)/\(region.name)/\(timeScale)\(limited ? "" : "/unlimited")"
             if let found = shared[key] { return found }
-            let limiter = RateLimiter(timeScale: timeScale, clock: clock)
+            let limiter = limited ? RateLimiter(timeScale: timeScale, clock: clock) : RateLimiter.disabled()
             let made = (limiter, SearchBudget(limiter: limiter, key: "\(sellerID)/\(region.name)", clock: clock))
             shared[key] = made
             return made
@@ -145,6 +146,7 @@ public enum AmazonSourceFactory {
             lwaEndpoint: lwa)
         account.timeScale = timeScale
         account.beforeLag = beforeLag
+        account.rateLimited = try section.bool("rateLimits", default: true)
         var source = self.source(
                 account, plugin: plugin, fulfilledBy: fulfilledBy, id: try section.string("id"), logger: context.logger,
                 clock: WallClock(context.clock))
@@ -171,7 +173,8 @@ public enum AmazonSourceFactory {
         let formerPrefix = id.map { $0.hasPrefix(prefix) } ?? true ? prefix : nil
         let id = id ?? "\(plugin)/\(account.sellerID)/\(account.region.name)"
         let tokens = LWATokenProvider(credentials: account.credentials, endpoint: account.lwaEndpoint, http: http, clock: clock)
-        let (limiter, budget) = sharedBudget(sellerID: account.sellerID, region: account.region, timeScale: account.timeScale, clock: clock)
+        let (limiter, budget) = sharedBudget(
+            sellerID: account.sellerID, region: account.region, timeScale: account.timeScale, limited: account.rateLimited, clock: clock)
         let client = SellingPartnerClient(
             configuration: .init(region: account.region, endpoint: account.endpoint, sellingPartnerID: account.sellerID,
                                  timeScale: account.timeScale),
@@ -199,6 +202,10 @@ public struct AmazonAccount: Sendable {
     /// How much faster than real time the SP-API's time runs: 1 against Amazon; a time-scaled
     /// sandbox's scale (it multiplies the rate limits and divides Amazon's time rules).
     public var timeScale: Double = 1
+    /// Whether calls are paced by Amazon's documented rate limits (the default). Off only
+    /// against a sandbox started with `--no-rate-limits`: against Amazon every burst would
+    /// meet 429s.
+    public var rateLimited = true
     /// Older name of ``timeScale``.
     public var rateScale: Double {
         get { timeScale }

@@ -1,4 +1,5 @@
 import AmazonSellingPartner
+import AsyncHTTPClient
 import Foundation
 import Hummingbird
 import Logging
@@ -19,6 +20,8 @@ public struct AmazonSandbox: Sendable {
     let logger: Logger
     /// Amazon's clock: token expiry, rate limits, the two-minute rule, the scenario's timelines.
     public let clock: WallClock
+    /// Publishes `ORDER_CHANGE` notifications to SQS when configured.
+    let publisher: NotificationPublisher?
 
     /// - Parameter clock: the sandbox's time (``WallClock/system``, or a test's ``VirtualTime``).
     public init(configuration: SandboxConfiguration, clock: WallClock = .system, logger: Logger = Logger(label: "saleschannel.sandbox")) throws {
@@ -27,6 +30,7 @@ public struct AmazonSandbox: Sendable {
         self.state = SandboxState(configuration: configuration, start: configuration.start ?? clock.now())
         self.examples = try StaticExamples.load()
         self.logger = logger
+        publisher = try configuration.notifications.map { try NotificationPublisher(settings: $0, http: .shared, logger: logger) }
     }
 
     /// The examples of an operation in Amazon's models (the sandbox's static ones, and the plain
@@ -52,7 +56,14 @@ public struct AmazonSandbox: Sendable {
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "AmazonSandbox"),
             onServerRunning: { channel in await onStarted(Endpoint(port: channel.localAddress?.port ?? 0)) },
             logger: logger)
-        try await app.runService(gracefulShutdownSignals: [])
+        guard let publisher else { return try await app.runService(gracefulShutdownSignals: []) }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await app.runService(gracefulShutdownSignals: []) }
+            group.addTask { [state, clock] in await publisher.run(state: state, now: clock.now) }
+            // The server ends the run (cancelled or shut down); the publisher stops with it.
+            try await group.next()
+            group.cancelAll()
+        }
     }
 
     /// Starts a sandbox, runs `body` against it, and stops it.
@@ -98,6 +109,15 @@ public struct AmazonSandbox: Sendable {
         }
         router.get("/_sandbox/orders") { _, _ in
             Self.response(200, await self.state.groundTruth(now: self.clock.now()))
+        }
+        router.get("/_sandbox/notifications") { _, _ in
+            let log = await self.publisher?.log() ?? []
+            let encoder = JSONEncoder()
+            encoder.dateEncodingStrategy = .custom { date, encoder in
+                var container = encoder.singleValueContainer()
+                try container.encode(date.timeIntervalSince1970)
+            }
+            return Self.response(200, (try? encoder.encode(log)) ?? Data("[]".utf8))
         }
         router.get("/_sandbox/stats") { _, _ in
             let counters = await self.state.counters

@@ -4,6 +4,8 @@ import Foundation
 public struct SandboxConfiguration: Sendable {
     /// 0: any free port.
     public var port: Int = 0
+    /// Where `ORDER_CHANGE` notifications go, when the sandbox publishes them.
+    public var notifications: SandboxNotificationSettings?
     public var host: String = "127.0.0.1"
     /// Orders in the scenario.
     public var orders: Int = 200

@@ -14,6 +14,8 @@ public struct Composition: Sendable {
     /// Sinks by name; every merchant-fulfilled order is handed to each of them.
     public var sinks: [String: any ShipmentSink]
     public var notifiers: [any Notifier]
+    /// Pushed change notices (SQS), run beside the sources' polling.
+    public var intakes: [any ChangeIntake]
     /// The notifiers' names, in the same order: a notification is one job per name.
     public var notifierNames: [String]
     public var settings: OrderSettings
@@ -21,6 +23,8 @@ public struct Composition: Sendable {
     public var tuning: Tuning
     /// Counters shared by the sync and the runner, for progress lines.
     public let statistics: RunStatistics
+    /// Which sources pushed notices keep up to date, for the polling's pace.
+    public let pushActivity = PushActivity()
     /// The time every part reads and waits on (``SystemClock`` unless a test gives another).
     public var clock: any SalesChannelClock
     /// This process among those sharing the store (see ``WorkCoordination``).
@@ -29,7 +33,7 @@ public struct Composition: Sendable {
     public init(
         store: any ChannelStore, backend: any CommerceBackend, sources: [any OrderSource],
         customerPolicy: any CustomerPolicy, sinks: [String: any ShipmentSink] = [:], notifiers: [any Notifier] = [],
-        notifierNames: [String] = [],
+        notifierNames: [String] = [], intakes: [any ChangeIntake] = [],
         settings: OrderSettings = OrderSettings(), retry: RetryPolicy = RetryPolicy(), tuning: Tuning = Tuning(),
         clock: any SalesChannelClock = SystemClock(), metrics: ChannelMetrics = ChannelMetrics()
     ) {
@@ -52,6 +56,7 @@ public struct Composition: Sendable {
         self.customerPolicy = customerPolicy
         self.sinks = sinks
         self.notifiers = notifiers
+        self.intakes = intakes
         var settings = settings
         if settings.sinkNames.isEmpty { settings.sinkNames = sinks.keys.sorted() }
         self.settings = settings

@@ -148,6 +148,18 @@ public struct PostgresChannelStore: ChannelStore {
         }
     }
 
+    public func quarantine(_ items: [QuarantinedOrder]) async throws {
+        try await database.transaction { connection in
+            for bad in items {
+                try await connection.query("""
+                    INSERT INTO quarantine(source_id, amazon_order_id, reason, payload, at)
+                    VALUES (\(bad.sourceID), \(bad.amazonOrderID?.rawValue), \(bad.reason), \(bad.payload), \(bad.at.timeIntervalSince1970))
+                    ON CONFLICT DO NOTHING
+                    """, logger: self.database.logger)
+            }
+        }
+    }
+
     public func quarantined() async throws -> [QuarantinedOrder] {
         try await database.query("SELECT source_id, amazon_order_id, reason, payload, at FROM quarantine ORDER BY id").map { row in
             let (source, order, reason, payload, at) = try row.decode((String, String?, String, String, Double).self)

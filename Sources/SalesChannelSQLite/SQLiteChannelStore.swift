@@ -134,6 +134,16 @@ public struct SQLiteChannelStore: ChannelStore {
         }
     }
 
+    public func quarantine(_ items: [QuarantinedOrder]) async throws {
+        try await database.write { db in
+            for bad in items {
+                try db.execute(
+                    sql: "INSERT OR IGNORE INTO quarantine(source_id, amazon_order_id, reason, payload, at) VALUES (?,?,?,?,?)",
+                    arguments: [bad.sourceID, bad.amazonOrderID?.rawValue, bad.reason, bad.payload, bad.at.timeIntervalSince1970])
+            }
+        }
+    }
+
     public func quarantined() async throws -> [QuarantinedOrder] {
         try await pool.read { db in
             try Row.fetchAll(db, sql: "SELECT * FROM quarantine ORDER BY id").map { row in

@@ -15,6 +15,7 @@ struct UnopenedStore: ChannelStore, CommerceBackend {
     func records(includeHidden: Bool) async throws -> [OrderRecord] { throw unavailable() }
     func events(for id: AmazonOrderID) async throws -> [OrderEvent] { throw unavailable() }
     func quarantined() async throws -> [QuarantinedOrder] { throw unavailable() }
+    func quarantine(_ items: [QuarantinedOrder]) async throws { throw unavailable() }
     func claimJobs(limit: Int, now: Date, lease: TimeInterval) async throws -> [OutboxJob] { throw unavailable() }
     func renewLeases(_ jobs: [OutboxJob], until: Date) async throws -> [Int64] { throw unavailable() }
     func finish(_ job: OutboxJob, outcome: EffectOutcome, now: Date, decide: @escaping @Sendable (OrderRecord) -> WorkflowDecision) async throws { throw unavailable() }

@@ -231,6 +231,15 @@ public struct ChannelStoreConformance: Sendable {
         let kept = try await store.quarantined()
         try require(kept.map(\.reason) == [bad.reason] && kept.first?.amazonOrderID == "X", check, "quarantine holds \(kept)")
         try require(try await store.record("A") != nil, check, "the good order of the page was not stored")
+        // Outside a page (a pushed notice), each kept once per source, order and reason; the
+        // checkpoint is not touched.
+        let notice = QuarantinedOrder(sourceID: "amazon-sqs/orders", amazonOrderID: nil, reason: "not a notification: unexpected end of input", payload: "{", at: Self.start)
+        try await store.quarantine([notice, notice])
+        try await store.quarantine([notice])
+        let after = try await store.quarantined()
+        try require(after.count == 2 && after.filter { $0.sourceID == notice.sourceID }.map(\.reason) == [notice.reason], check,
+                    "quarantine(_:) kept \(after.count) items: \(after.map(\.reason))")
+        try require(try await store.checkpoint(for: "conformance") == SyncCheckpoint("2"), check, "quarantine(_:) changed a checkpoint")
     }
 
     func fencing() async throws {

@@ -132,6 +132,16 @@ public final class InMemoryChannelStore: ChannelStore {
 
     public func quarantined() async throws -> [QuarantinedOrder] { state.withLock { $0.quarantine } }
 
+    public func quarantine(_ items: [QuarantinedOrder]) async throws {
+        state.withLock { state in
+            for item in items where !state.quarantine.contains(where: {
+                ($0.sourceID, $0.amazonOrderID, $0.reason) == (item.sourceID, item.amazonOrderID, item.reason)
+            }) {
+                state.quarantine.append(item)
+            }
+        }
+    }
+
     public func claimJobs(limit: Int, now: Date, lease: TimeInterval) async throws -> [OutboxJob] {
         state.withLock { state in
             var claimed: [OutboxJob] = []

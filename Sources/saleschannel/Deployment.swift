@@ -1,6 +1,7 @@
 import AmazonChannel
 import AmazonFBA
 import AmazonMFN
+import AmazonNotifications
 import AmazonSandbox
 import ArgumentParser
 import CustomerPolicies
@@ -23,6 +24,7 @@ enum StandardPlugins {
         PostgresStoreDatabase.register(in: &registry)
         AmazonMFN.register(in: &registry, sandbox: sandbox)
         AmazonFBA.register(in: &registry, sandbox: sandbox)
+        AmazonNotifications.register(in: &registry)
         ScriptedOrderSource.register(in: &registry)
         CustomerPolicies.register(in: &registry)
         ERPHandoff.register(in: &registry)

@@ -1,3 +1,4 @@
+import AWSServices
 import AmazonSandbox
 import ArgumentParser
 import Foundation
@@ -24,6 +25,13 @@ struct SandboxCommand: AsyncParsableCommand {
     @Option(name: .customLong("before-lag"), help: "Seconds a *Before filter must lie in the past (default: Amazon's 120 divided by --time-scale).") var beforeLag: Double?
     @Option(name: .customLong("existing-share"), help: "Share of the orders that exist at start, from 0 to 1 (the rest arrive over four hours of this Amazon's time).")
     var existingShare: Double = 0.6
+    @Option(name: .customLong("notify-queue-url"), help: "Publish an ORDER_CHANGE notification to this SQS queue for every change of an order (AWS credentials from AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY/AWS_SESSION_TOKEN or the shared credentials file).")
+    var notifyQueueURL: String?
+    @Option(name: .customLong("notify-endpoint"), help: "Where SQS calls go when not the queue URL's host (moto, LocalStack).") var notifyEndpoint: String?
+    @Option(name: .customLong("notify-region"), help: "The queue's region (default: from the queue URL, else us-east-1).") var notifyRegion: String?
+    @Option(name: .customLong("notify-max-delay"), help: "Real seconds a notification may wait before it is sent (uniform from 0; reorders them).") var notifyMaxDelay: Double = 0
+    @Option(name: .customLong("notify-duplicates"), help: "Share of notifications sent twice, from 0 to 1.") var notifyDuplicates: Double = 0
+    @Option(name: .customLong("notify-drops"), help: "Share of notifications never sent, from 0 to 1.") var notifyDrops: Double = 0
 
     func validate() throws {
         guard (0...65535).contains(port) else { throw ValidationError("--port \(port) is not a port; allowed: 1 to 65535, or 0 for any free port") }
@@ -32,6 +40,9 @@ struct SandboxCommand: AsyncParsableCommand {
         guard (0...1).contains(existingShare) else { throw ValidationError("--existing-share must be from 0 to 1") }
         guard (0...1_000_000).contains(orders) else { throw ValidationError("--orders must be from 0 to 1000000") }
         do { _ = try FaultSpec(parsing: faults) } catch { throw ValidationError("--faults: \(error)") }
+        guard (0...1).contains(notifyDuplicates), (0...1).contains(notifyDrops) else { throw ValidationError("--notify-duplicates and --notify-drops must be from 0 to 1") }
+        guard (0...900).contains(notifyMaxDelay) else { throw ValidationError("--notify-max-delay must be from 0 to 900 seconds") }
+        if let notifyQueueURL, URL(string: notifyQueueURL)?.host == nil { throw ValidationError("--notify-queue-url `\(notifyQueueURL)` is not a URL") }
     }
 
     func run() async throws {
@@ -44,6 +55,19 @@ struct SandboxCommand: AsyncParsableCommand {
         configuration.existingShare = existingShare
         configuration.faults = try FaultSpec(parsing: faults)
         if let beforeLag { configuration.beforeLag = beforeLag }
+        if let notifyQueueURL {
+            let environment = ProcessInfo.processInfo.environment
+            let provider: any AWSCredentialProvider = EnvironmentCredentialProvider(environment: { environment }).isConfigured
+                ? EnvironmentCredentialProvider(environment: { environment }) : SharedCredentialsFileProvider.standard(environment: environment)
+            var notifications = SandboxNotificationSettings(queueURL: notifyQueueURL, credentials: try await provider.credentials())
+            notifications.region = notifyRegion
+            notifications.endpoint = notifyEndpoint
+            notifications.maxDelay = notifyMaxDelay
+            notifications.duplicates = notifyDuplicates
+            notifications.drops = notifyDrops
+            notifications.seed = seed
+            configuration.notifications = notifications
+        }
         let sandbox = try AmazonSandbox(configuration: configuration)
         let settings = configuration
         let (orders, seed, timeScale, noRateLimits) = (orders, seed, timeScale, noRateLimits)
@@ -58,7 +82,7 @@ struct SandboxCommand: AsyncParsableCommand {
                   refresh token:     \(configuration.refreshToken)
                   seller / market:   \(configuration.sellerID) / \(configuration.marketplaceID)
                   ground truth:      \(endpoint.baseURL)/_sandbox/orders
-                \(orders) orders, seed \(seed), time scale \(timeScale)x, rate limits \(noRateLimits ? "off" : "on")\(configuration.faults.isEmpty ? "" : ", faults \(configuration.faults)")
+                \(configuration.notifications.map { "  notifications:     \($0.queueURL) (\($0.endpoint ?? "AWS")), log at \(endpoint.baseURL)/_sandbox/notifications\n" } ?? "")                \(orders) orders, seed \(seed), time scale \(timeScale)x, rate limits \(noRateLimits ? "off" : "on")\(configuration.faults.isEmpty ? "" : ", faults \(configuration.faults)")
                 Ctrl-C stops it.
 
                 """

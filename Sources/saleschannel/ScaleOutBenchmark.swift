@@ -100,7 +100,8 @@ struct ScaleOutBenchmark: AsyncParsableCommand {
                 clientSecret: ${LWA_CLIENT_SECRET}
                 refreshToken: ${LWA_REFRESH_TOKEN}
                 beforeLagSeconds: 2
-                rateScale: 1000000
+                timeScale: 60
+                rateLimits: false
                 initialLookbackHours: 100
             """
         }
@@ -129,6 +130,9 @@ struct ScaleOutBenchmark: AsyncParsableCommand {
         var figures = StoreStatistics()
         while true {
             try await Task.sleep(for: .milliseconds(100))
+            if let ended = workers.firstIndex(where: \.hasExited) {
+                throw CommandFailure("\(label) × \(count): worker \(ended) ended early:\n\(workers[ended].output().suffix(1500))", status: 1)
+            }
             guard let statistics = try? await reader.statistics() else { continue }
             figures = statistics
             if figures.orders >= expected, figures.jobsPending == 0 { break }
@@ -189,6 +193,12 @@ struct ScaleOutBenchmark: AsyncParsableCommand {
         }
 
         func output() -> String { (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? "" }
+
+        /// Whether the process has ended (it is not reaped: ``wait()`` still reads its usage).
+        var hasExited: Bool {
+            var info = siginfo_t()
+            return waitid(P_PID, id_t(pid), &info, WEXITED | WNOHANG | WNOWAIT) == 0 && info._sifields._sigchld.si_pid == pid
+        }
 
         /// Waits for the process to end. - Returns: its CPU time and peak memory.
         @discardableResult

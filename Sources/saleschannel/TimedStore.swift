@@ -34,6 +34,7 @@ final class TimedStore: ChannelStore {
     func records(includeHidden: Bool) async throws -> [OrderRecord] { try await base.records(includeHidden: includeHidden) }
     func events(for id: AmazonOrderID) async throws -> [OrderEvent] { try await base.events(for: id) }
     func quarantined() async throws -> [QuarantinedOrder] { try await base.quarantined() }
+    func quarantine(_ items: [QuarantinedOrder]) async throws { try await base.quarantine(items) }
     func claimJobs(limit: Int, now: Date, lease: TimeInterval) async throws -> [OutboxJob] { try await base.claimJobs(limit: limit, now: now, lease: lease) }
     func renewLeases(_ jobs: [OutboxJob], until: Date) async throws -> [Int64] { try await base.renewLeases(jobs, until: until) }
     func finish(_ job: OutboxJob, outcome: EffectOutcome, now: Date, decide: @escaping @Sendable (OrderRecord) -> WorkflowDecision) async throws {

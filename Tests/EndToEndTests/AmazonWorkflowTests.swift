@@ -17,12 +17,17 @@ struct AmazonWorkflowTests {
         var baseURL: String
     }
 
-    static func start(orders: Int, faults: String, timeScale: Int = 3600) async throws -> Setup {
+    /// - Parameters:
+    ///   - sandboxArguments: more of `saleschannel sandbox`'s options (its notifications).
+    ///   - sandboxEnvironment: for the sandbox process (the AWS credentials it publishes with).
+    static func start(
+        orders: Int, faults: String, timeScale: Int = 3600, sandboxArguments: [String] = [], sandboxEnvironment: [String: String] = [:]
+    ) async throws -> Setup {
         let cli = try CLI.inTemporaryFolder()
         var arguments = ["sandbox", "--port", "0", "--orders", String(orders), "--seed", "5", "--time-scale", String(timeScale),
                          "--before-lag", "1", "--no-rate-limits"]
         if !faults.isEmpty { arguments += ["--faults", faults] }
-        let sandbox = try cli.start(arguments)
+        let sandbox = try cli.start(arguments + sandboxArguments, environment: sandboxEnvironment)
         var baseURL: String?
         for _ in 0..<100 where baseURL == nil {
             try await Task.sleep(for: .milliseconds(100))

@@ -40,6 +40,7 @@ final class FailingStore: ChannelStore {
     func records(includeHidden: Bool) async throws -> [OrderRecord] { try await base.records(includeHidden: includeHidden) }
     func events(for id: AmazonOrderID) async throws -> [OrderEvent] { try await base.events(for: id) }
     func quarantined() async throws -> [QuarantinedOrder] { try await base.quarantined() }
+    func quarantine(_ items: [QuarantinedOrder]) async throws { try await base.quarantine(items) }
     func claimJobs(limit: Int, now: Date, lease: TimeInterval) async throws -> [OutboxJob] {
         let count = claims.withLock { $0 += 1; return $0 }
         if failEveryClaim > 0, count % failEveryClaim == 0 { throw Unavailable() }

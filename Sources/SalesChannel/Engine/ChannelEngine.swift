@@ -24,12 +24,15 @@ public struct ChannelEngine: Service, Sendable {
 
     // MARK: Main job
 
-    /// Runs every source's sync and the outbox runner until graceful shutdown, refreshing the
-    /// metrics' gauges every 10 seconds.
+    /// Runs every source's sync, the push intakes and the outbox runner until graceful
+    /// shutdown, refreshing the metrics' gauges every 10 seconds.
     public func run() async throws {
         try await withThrowingDiscardingTaskGroup { group in
             for service in composition.services(logger: logger) {
                 group.addTask { try await service.run() }
+            }
+            for intake in composition.intakes {
+                group.addTask { try await intake.run(engine: self) }
             }
             group.addTask {
                 while !Task.isShuttingDownGracefully && !Task.isCancelled {
@@ -87,12 +90,14 @@ public struct ChannelEngine: Service, Sendable {
 
     // MARK: Orders
 
-    /// Fetches one order from the source that imported it (else from each source in turn: MFN
-    /// and FBA see different orders) and brings it through the workflow, like a sync would.
+    /// Fetches one order from the source that imported it (else from `preferred`, then from
+    /// each source in turn: MFN and FBA see different orders) and brings it through the
+    /// workflow, like a sync would.
+    /// - Parameter preferred: the source a pushed notice routed the order to.
     /// - Throws: ``EngineError`` `.notFound` when no source knows it.
-    public func refresh(_ id: AmazonOrderID) async throws -> RefreshOutcome {
+    public func refresh(_ id: AmazonOrderID, preferring preferred: String? = nil) async throws -> RefreshOutcome {
         let stored = try await store.record(id)
-        let owner = stored.flatMap { composition.source(for: $0.sourceID) }
+        let owner = stored.flatMap { composition.source(for: $0.sourceID) } ?? preferred.flatMap { composition.source(for: $0) }
         let candidates = (owner.map { [$0] } ?? []) + composition.sources.filter { $0.id != owner?.id }
         for source in candidates {
             guard let snapshot = try await source.order(id) else { continue }
@@ -104,6 +109,23 @@ public struct ChannelEngine: Service, Sendable {
             return .stored(record, sourceID: sourceID)
         }
         throw EngineError(.notFound, "no source knows order \(id)")
+    }
+
+    // MARK: Push intake
+
+    /// Keeps what an adapter could not use (a notice that does not parse, or names a seller or
+    /// marketplace this deployment does not serve) with its reason, for a person to inspect.
+    public func quarantine(_ items: [QuarantinedOrder]) async throws {
+        guard !items.isEmpty else { return }
+        try await store.quarantine(items)
+        composition.statistics.update { $0.quarantined += items.count }
+    }
+
+    /// A pushed notice about one of `sourceID`'s orders arrived: while notices keep coming
+    /// (one within `quietPeriod` seconds), that source is polled every `slowPollInterval`
+    /// seconds only, as a safety net for notices lost on the way.
+    public func notePushedChange(for sourceID: String, slowPollInterval: Double, quietPeriod: Double) {
+        composition.pushActivity.noted(sourceID, at: clock.now(), slowPollInterval: slowPollInterval, quietPeriod: quietPeriod)
     }
 
     /// Records a shipment and queues its confirmation to Amazon (and the commerce order's

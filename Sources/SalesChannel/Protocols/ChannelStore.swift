@@ -71,6 +71,10 @@ public protocol OrderStore: Sendable {
     func events(for id: AmazonOrderID) async throws -> [OrderEvent]
 
     func quarantined() async throws -> [QuarantinedOrder]
+
+    /// Keeps items an adapter could not use (a pushed notice that does not parse, or that no
+    /// source serves), each once per source, order and reason.
+    func quarantine(_ items: [QuarantinedOrder]) async throws
 }
 
 /// The outbox: claims under fenced leases, settling, retries, replays and pruning.

@@ -37,6 +37,7 @@ public enum PluginKind: String, Hashable, Sendable, CaseIterable {
     case customerPolicy = "customer-policy"
     case sink
     case notifier
+    case intake
 
     /// Where plugins of this kind are named in a deployment file.
     public var deploymentKey: String {
@@ -46,6 +47,7 @@ public enum PluginKind: String, Hashable, Sendable, CaseIterable {
         case .customerPolicy: "customerPolicy"
         case .sink: "sinks"
         case .notifier: "notifiers"
+        case .intake: "intakes"
         }
     }
 }

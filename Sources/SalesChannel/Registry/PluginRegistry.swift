@@ -15,6 +15,7 @@ public struct PluginRegistry: Sendable {
     private var policies: [String: Entry<any CustomerPolicy>] = [:]
     private var sinks: [String: Entry<any ShipmentSink>] = [:]
     private var notifiers: [String: Entry<any Notifier>] = [:]
+    private var intakes: [String: Entry<any ChangeIntake>] = [:]
 
     struct Entry<Plugin>: Sendable {
         let descriptor: PluginDescriptor
@@ -39,10 +40,14 @@ public struct PluginRegistry: Sendable {
         notifiers[descriptor.name] = Entry(descriptor: descriptor.with(kind: .notifier), factory: factory)
     }
 
+    public mutating func registerIntake(_ descriptor: PluginDescriptor, factory: @escaping Factory<any ChangeIntake>) {
+        intakes[descriptor.name] = Entry(descriptor: descriptor.with(kind: .intake), factory: factory)
+    }
+
     /// Every registered plugin, by kind and name.
     public var descriptors: [PluginDescriptor] {
         (stores.values.map(\.descriptor) + sources.values.map(\.descriptor) + policies.values.map(\.descriptor)
-            + sinks.values.map(\.descriptor) + notifiers.values.map(\.descriptor))
+            + sinks.values.map(\.descriptor) + notifiers.values.map(\.descriptor) + intakes.values.map(\.descriptor))
             .sorted { ($0.kind.rawValue, $0.name) < ($1.kind.rawValue, $1.name) }
     }
 
@@ -114,6 +119,16 @@ public struct PluginRegistry: Sendable {
             }
         }
 
+        var builtIntakes: [any ChangeIntake] = []
+        for section in try root.list("intakes") {
+            guard let intake = try attempt({ try build(section, from: intakes, kind: .intake, default: nil, context: context) }) else { continue }
+            if builtIntakes.contains(where: { $0.id == intake.id }) {
+                try root.report(DeploymentError(file: root.file, key: section.keyPath(), problem: "a second intake with id `\(intake.id)`; two intakes reading one queue would split its notices"))
+                continue
+            }
+            builtIntakes.append(intake)
+        }
+
         let settings = try attempt { try OrderSettings(section: settingsSection, sinkNames: sinkNames.sorted()) }
         let runner = try root.section("runner")
         let retry = RetryPolicy(
@@ -136,7 +151,7 @@ public struct PluginRegistry: Sendable {
         }
         return Composition(
             store: store.store, backend: store.backend, sources: builtSources, customerPolicy: policy,
-            sinks: builtSinks, notifiers: builtNotifiers, notifierNames: notifierNames, settings: settings, retry: retry, tuning: tuning,
+            sinks: builtSinks, notifiers: builtNotifiers, notifierNames: notifierNames, intakes: builtIntakes, settings: settings, retry: retry, tuning: tuning,
             clock: context.clock)
     }
 

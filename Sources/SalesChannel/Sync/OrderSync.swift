@@ -123,7 +123,13 @@ public struct OrderSync: Sendable {
             }
             let wait: Double
             do {
-                wait = try await syncPage() ? 0 : composition.tuning.pollInterval
+                let polled = composition.clock.now()
+                if try await syncPage() {
+                    wait = 0
+                } else {
+                    await waitForNextPoll(since: polled)
+                    wait = 0
+                }
                 failures = 0
             } catch let error as any SourceStoppingError {
                 await composition.stop(source.id, because: error, logger: logger)
@@ -140,6 +146,19 @@ public struct OrderSync: Sendable {
             }
             if wait > 0 { await pause(seconds: wait, on: composition.clock) }
         }
+    }
+
+    /// Waits the poll interval. While pushed notices keep this source up to date
+    /// (``PushActivity``), waits until the slower safety-net interval has passed since the last
+    /// poll began, looking again after each normal interval, so that polling returns to its
+    /// normal pace within one interval of the notices stopping.
+    private func waitForNextPoll(since polled: Date) async {
+        let clock = composition.clock
+        repeat {
+            await pause(seconds: composition.tuning.pollInterval, on: clock)
+            guard let slow = composition.pushActivity.slowPollInterval(for: source.id, now: clock.now()) else { return }
+            if clock.now() >= polled.addingTimeInterval(slow) { return }
+        } while !Task.isShuttingDownGracefully && !Task.isCancelled
     }
 
     /// For one pass (`run --once`) where workers share the store: takes the source's lease,

@@ -1,0 +1,30 @@
+import RequestSigning
+
+/// Where the AWS credentials that sign SQS and STS calls come from.
+///
+/// Contract: ``credentials()`` answers valid credentials, fetching or refreshing them as needed
+/// (temporary ones before they expire); ``invalidate()`` is called when AWS answered that the
+/// credentials a call was signed with have expired, and the next ``credentials()`` must not
+/// answer them again. Neither logs a secret.
+public protocol AWSCredentialProvider: Sendable {
+    func credentials() async throws -> AWSCredentials
+    func invalidate() async
+}
+
+extension AWSCredentialProvider {
+    public func invalidate() async {}
+}
+
+/// Credentials given once (a test's, or a host app's own).
+public struct StaticCredentialProvider: AWSCredentialProvider {
+    let value: AWSCredentials
+    public init(_ credentials: AWSCredentials) { value = credentials }
+    public func credentials() async throws -> AWSCredentials { value }
+}
+
+/// No credentials could be found, or a source of them is malformed. The description says
+/// where was looked and what is missing, never a secret.
+public struct AWSCredentialsError: Error, Sendable, CustomStringConvertible {
+    public var description: String
+    public init(_ description: String) { self.description = description }
+}

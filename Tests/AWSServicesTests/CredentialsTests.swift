@@ -1,0 +1,68 @@
+import AWSServices
+import Foundation
+import RequestSigning
+import Testing
+
+@Suite struct CredentialsTests {
+    @Test func theEnvironmentGivesKeySecretAndSessionToken() async throws {
+        let provider = EnvironmentCredentialProvider(environment: {
+            ["AWS_ACCESS_KEY_ID": "AKIAENV", "AWS_SECRET_ACCESS_KEY": "env-secret", "AWS_SESSION_TOKEN": "env-token"]
+        })
+        let credentials = try await provider.credentials()
+        #expect(credentials.accessKeyID == "AKIAENV")
+        #expect(credentials.secretAccessKey == "env-secret")
+        #expect(credentials.sessionToken == "env-token")
+        #expect(!String(describing: credentials).contains("env-secret"))
+        #expect(!String(describing: credentials).contains("env-token"))
+    }
+
+    @Test func aKeyWithoutItsSecretIsRefusedWithoutShowingTheKey() async throws {
+        let provider = EnvironmentCredentialProvider(environment: { ["AWS_ACCESS_KEY_ID": "AKIAENV"] })
+        let error = await #expect(throws: AWSCredentialsError.self) { try await provider.credentials() }
+        #expect(error?.description.contains("AWS_SECRET_ACCESS_KEY") == true)
+        #expect(EnvironmentCredentialProvider(environment: { [:] }).isConfigured == false)
+    }
+
+    @Test func theSharedFileGivesTheNamedProfile() async throws {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("credentials-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: file) }
+        try """
+            # a comment
+            [default]
+            aws_access_key_id = AKIADEFAULT
+            aws_secret_access_key = default-secret
+
+            [profile saleschannel]
+            AWS_ACCESS_KEY_ID=AKIASALES
+            aws_secret_access_key =  sales/secret+value=
+            aws_session_token = sales-token
+            ; another comment
+            [broken]
+            aws_access_key_id = AKIABROKEN
+            """.write(to: file, atomically: true, encoding: .utf8)
+        let sales = try await SharedCredentialsFileProvider(path: file.path, profile: "saleschannel").credentials()
+        #expect(sales.accessKeyID == "AKIASALES")
+        #expect(sales.secretAccessKey == "sales/secret+value=")
+        #expect(sales.sessionToken == "sales-token")
+        let standard = SharedCredentialsFileProvider.standard(environment: ["AWS_SHARED_CREDENTIALS_FILE": file.path])
+        #expect(standard.profile == "default")
+        #expect(try await standard.credentials().accessKeyID == "AKIADEFAULT")
+
+        let missing = await #expect(throws: AWSCredentialsError.self) {
+            try await SharedCredentialsFileProvider(path: file.path, profile: "absent").credentials()
+        }
+        #expect(missing?.description.contains("[absent]") == true)
+        #expect(missing?.description.contains("saleschannel") == true)
+        let broken = await #expect(throws: AWSCredentialsError.self) {
+            try await SharedCredentialsFileProvider(path: file.path, profile: "broken").credentials()
+        }
+        #expect(broken?.description.contains("aws_secret_access_key") == true)
+        #expect(broken?.description.contains("AKIABROKEN") == false)
+    }
+
+    @Test func theStandardFileIsInTheHomeFolderUnderTheProfileNamedByTheEnvironment() {
+        let standard = SharedCredentialsFileProvider.standard(environment: ["AWS_PROFILE": "shop"], home: "/home/merchant")
+        #expect(standard.path == "/home/merchant/.aws/credentials")
+        #expect(standard.profile == "shop")
+    }
+}
