@@ -95,7 +95,12 @@ let package = Package(
         ),
         .target(
             name: "AWSServicesTesting",
-            dependencies: ["AWSServices", "RequestSigning", .product(name: "AsyncHTTPClient", package: "async-http-client")]
+            dependencies: [
+                "AWSServices", "RequestSigning",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]
         ),
         .target(
             name: "AmazonSellingPartner",

@@ -1,6 +1,8 @@
 import AWSServices
 import AsyncHTTPClient
 import Foundation
+import NIOCore
+import NIOHTTP1
 import RequestSigning
 
 /// A `moto_server` (PyPI `moto[server]`) on a free loopback port, checking every signature

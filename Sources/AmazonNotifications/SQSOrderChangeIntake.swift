@@ -40,6 +40,11 @@ public struct SQSOrderChangeIntake: ChangeIntake {
         self.logger = logger
     }
 
+    /// The queue's attributes (`ApproximateNumberOfMessages`, …), for `notifications status`.
+    public func queueAttributes() async throws -> [String: String] {
+        try await sqs.queueAttributes(queueURL: configuration.queueURL)
+    }
+
     /// What the intake has done since it started, for status lines and tests.
     public var statistics: Statistics { counters.value.withLock { $0 } }
 

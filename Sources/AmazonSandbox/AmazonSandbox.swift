@@ -107,6 +107,37 @@ public struct AmazonSandbox: Sendable {
                 await self.state.confirm(id, body: body, now: self.clock.now())
             }
         }
+        // Notifications API v1.
+        router.get("/notifications/v1/destinations") { request, _ in
+            try await self.api("getDestinations", request) { _, _ in await self.state.getDestinations() }
+        }
+        router.post("/notifications/v1/destinations") { request, _ in
+            try await self.api("createDestination", request) { _, body in await self.state.createDestination(body) }
+        }
+        router.get("/notifications/v1/destinations/:destinationId") { request, context in
+            let id = context.parameters.get("destinationId") ?? ""
+            return try await self.api("getDestination", request) { _, _ in await self.state.getDestination(id) }
+        }
+        router.delete("/notifications/v1/destinations/:destinationId") { request, context in
+            let id = context.parameters.get("destinationId") ?? ""
+            return try await self.api("deleteDestination", request) { _, _ in await self.state.deleteDestination(id) }
+        }
+        router.get("/notifications/v1/subscriptions/:notificationType") { request, context in
+            let type = context.parameters.get("notificationType") ?? ""
+            return try await self.api("getSubscription", request) { query, _ in await self.state.getSubscription(type, query: query) }
+        }
+        router.post("/notifications/v1/subscriptions/:notificationType") { request, context in
+            let type = context.parameters.get("notificationType") ?? ""
+            return try await self.api("createSubscription", request) { _, body in await self.state.createSubscription(type, body: body) }
+        }
+        router.get("/notifications/v1/subscriptions/:notificationType/:subscriptionId") { request, context in
+            let (type, id) = (context.parameters.get("notificationType") ?? "", context.parameters.get("subscriptionId") ?? "")
+            return try await self.api("getSubscriptionById", request) { _, _ in await self.state.getSubscription(type, id: id) }
+        }
+        router.delete("/notifications/v1/subscriptions/:notificationType/:subscriptionId") { request, context in
+            let (type, id) = (context.parameters.get("notificationType") ?? "", context.parameters.get("subscriptionId") ?? "")
+            return try await self.api("deleteSubscriptionById", request) { _, _ in await self.state.deleteSubscription(type, id: id) }
+        }
         router.get("/_sandbox/orders") { _, _ in
             Self.response(200, await self.state.groundTruth(now: self.clock.now()))
         }
@@ -146,7 +177,7 @@ public struct AmazonSandbox: Sendable {
     ) async throws -> Response {
         let query = Self.parseQuery(request.uri.query ?? "").merging(extra) { $1 }
         let body = request.method == .post ? Data(buffer: try await request.body.collect(upTo: 1 << 20)) : Data()
-        guard await state.isAuthorized(request.headers[HTTPField.Name("x-amz-access-token")!], now: clock.now()) else {
+        guard await state.isAuthorized(request.headers[HTTPField.Name("x-amz-access-token")!], for: operation, now: clock.now()) else {
             await state.count("unauthorized")
             return Self.response(403, await state.errors("Unauthorized", "Access to requested resource is denied. The access token is missing, invalid or expired."))
         }
@@ -209,6 +240,8 @@ public struct AmazonSandbox: Sendable {
                          "fulfilledBy", "maxResultsPerPage", "paginationToken", "includedData"],
         "getOrder": ["includedData"],
         "confirmShipment": [],
+        "getSubscription": ["payloadVersion"], "createSubscription": [], "getSubscriptionById": [], "deleteSubscriptionById": [],
+        "getDestinations": [], "createDestination": [], "getDestination": [], "deleteDestination": [],
     ]
 
     /// The parameter names of a query string, in order, repeats kept.

@@ -8,7 +8,12 @@ actor SandboxState {
     let start: Date
     private(set) var orders: [String: SandboxOrder] = [:]
     private let orderIDs: [String]
-    private var accessTokens: [String: Date] = [:]
+    /// Issued access tokens: when each expires, and the scope of a grantless one (`nil`: a
+    /// seller's token, from a refresh token).
+    private var accessTokens: [String: (expiry: Date, scope: String?)] = [:]
+    /// Notifications API v1: the application's destinations by id, its subscriptions by type.
+    var destinations: [String: NotificationDestination] = [:]
+    var subscriptions: [String: NotificationSubscription] = [:]
     /// A search's result, fixed when its first page was asked for, and the values every later
     /// page must repeat.
     struct Search {
@@ -77,15 +82,24 @@ actor SandboxState {
             return (400, ["error": "unsupported_grant_type", "error_description": "grant_type must be refresh_token or client_credentials"])
         }
         let token = "Atza|sandbox-" + UUID().uuidString
-        accessTokens[token] = now.addingTimeInterval(TimeInterval(configuration.tokenLifetime))
+        let scope = fields["grant_type"] == "client_credentials" ? fields["scope"] : nil
+        accessTokens[token] = (now.addingTimeInterval(TimeInterval(configuration.tokenLifetime)), scope)
         return (200, ["access_token": token, "token_type": "bearer", "expires_in": configuration.tokenLifetime])
     }
 
-    /// Whether an access token was issued here and is still valid.
-    func isAuthorized(_ token: String?, now: Date) -> Bool {
-        guard let token, let expiry = accessTokens[token] else { return false }
-        return expiry > now
+    /// Whether an access token was issued here, is still valid, and is of the kind `operation`
+    /// takes: a grantless operation takes only a token of its scope (`client_credentials`), every
+    /// other operation only a selling partner's (from a refresh token).
+    func isAuthorized(_ token: String?, for operation: String, now: Date) -> Bool {
+        guard let token, let issued = accessTokens[token], issued.expiry > now else { return false }
+        return issued.scope == Self.grantlessOperations[operation]
     }
+
+    /// The grantless operations and the scope each takes (`notifications.json`: "The
+    /// `<operation>` operation is grantless").
+    static let grantlessOperations: [String: String] = Dictionary(uniqueKeysWithValues: [
+        "getSubscriptionById", "deleteSubscriptionById", "getDestinations", "createDestination", "getDestination", "deleteDestination",
+    ].map { ($0, "sellingpartnerapi::notifications") })
 
     // MARK: Limits and faults
 

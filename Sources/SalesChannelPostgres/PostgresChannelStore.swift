@@ -420,7 +420,7 @@ public struct PostgresChannelStore: ChannelStore {
         guard let record = decision.record else { return 0 }
         let at = now.timeIntervalSince1970
         let id = record.amazonOrderID.rawValue
-        let document = String(decoding: try StoredRecord.encode(record, with: Self.encoder), as: UTF8.self)
+        let document = String(decoding: try StoredRecord.encode(record, with: StoredJSON.encoder), as: UTF8.self)
         var effects: [String] = [], names: [String] = [], keys: [String] = [], ordered: [Bool] = []
         for effect in decision.effects {
             effects.append(String(decoding: try StoredEffect.encode(effect), as: UTF8.self))
@@ -487,21 +487,10 @@ public struct PostgresChannelStore: ChannelStore {
     }
 
     static func decodeRecord(_ text: String) throws -> OrderRecord {
-        try StoredRecord.decode(Data(text.utf8), with: decoder)
+        try StoredRecord.decode(Data(text.utf8), with: StoredJSON.decoder)
     }
 
     /// JSON as the SQLite store writes it: compact, keys sorted, dates as seconds since 1970.
-    static let encoder: JSONEncoder = {
-        let encoder = JSONEncoder()
-        encoder.dateEncodingStrategy = .secondsSince1970
-        encoder.outputFormatting = [.sortedKeys]
-        return encoder
-    }()
-    static let decoder: JSONDecoder = {
-        let decoder = JSONDecoder()
-        decoder.dateDecodingStrategy = .secondsSince1970
-        return decoder
-    }()
 }
 
 // MARK: - Coordination

@@ -130,11 +130,11 @@ public struct PostgresCommerceBackend: CommerceBackend {
     }
 
     static func encode<T: Encodable>(_ value: T) throws -> String {
-        String(decoding: try PostgresChannelStore.encoder.encode(value), as: UTF8.self)
+        String(decoding: try StoredJSON.encoder.encode(value), as: UTF8.self)
     }
 
     static func decode<T: Decodable>(_ type: T.Type, _ text: String) throws -> T {
-        try PostgresChannelStore.decoder.decode(type, from: Data(text.utf8))
+        try StoredJSON.decoder.decode(type, from: Data(text.utf8))
     }
 }
 

@@ -120,7 +120,7 @@ public struct SQLiteChannelStore: ChannelStore {
         try await pool.read { db in
             let sql = "SELECT record FROM orders" + (includeHidden ? "" : " WHERE visible = 1")
                 + " ORDER BY purchase_date, amazon_order_id"
-            return try Data.fetchAll(db, sql: sql).map { try StoredRecord.decode($0, with: Coding.decoder) }
+            return try Data.fetchAll(db, sql: sql).map { try StoredRecord.decode($0, with: StoredJSON.decoder) }
         }
     }
 
@@ -378,7 +378,7 @@ public struct SQLiteChannelStore: ChannelStore {
         guard let data = try Data.fetchOne(
             db.cachedStatement(sql: "SELECT record FROM orders WHERE amazon_order_id = ?"), arguments: [id.rawValue])
         else { return nil }
-        let record = try StoredRecord.decode(data, with: Coding.decoder)
+        let record = try StoredRecord.decode(data, with: StoredJSON.decoder)
         if revision != 0 { database.records.put(record, revision: revision) }
         return record
     }
@@ -402,7 +402,7 @@ public struct SQLiteChannelStore: ChannelStore {
                 record.amazonOrderID.rawValue, record.sourceID, record.order.marketplaceID.rawValue,
                 record.order.fulfillmentChannel.rawValue, record.order.status.rawValue, record.visible,
                 record.order.purchaseDate.timeIntervalSince1970, record.commerceOrderNumber?.rawValue,
-                try StoredRecord.encode(record, with: Coding.encoder), now.timeIntervalSince1970, revision,
+                try StoredRecord.encode(record, with: StoredJSON.encoder), now.timeIntervalSince1970, revision,
             ])
         // Cached before the commit: if this write is rolled back, its revision never matches the file.
         database.records.put(record, revision: revision)

@@ -30,7 +30,7 @@ public struct SQLiteCommerceBackend: CommerceBackend {
                     VALUES (?,?,?,?,?,?,?)
                     """,
                 arguments: [number.rawValue, draft.amazonOrderID.rawValue, draft.status.rawValue, draft.customer.customerID?.rawValue,
-                            draft.affectsInventory, try Coding.encode(order), order.createdAt.timeIntervalSince1970])
+                            draft.affectsInventory, try StoredJSON.encode(order), order.createdAt.timeIntervalSince1970])
             return order
         }
     }
@@ -43,7 +43,7 @@ public struct SQLiteCommerceBackend: CommerceBackend {
     public func orders() async throws -> [CommerceOrder] {
         try await pool.read { db in
             try Data.fetchAll(db, sql: "SELECT document FROM commerce_orders ORDER BY created_at, number")
-                .map { try Coding.decode(CommerceOrder.self, $0) }
+                .map { try StoredJSON.decode(CommerceOrder.self, $0) }
         }
     }
 
@@ -99,19 +99,19 @@ public struct SQLiteCommerceBackend: CommerceBackend {
 
     static func order(amazonOrderID: AmazonOrderID, _ db: Database) throws -> CommerceOrder? {
         try Data.fetchOne(db, sql: "SELECT document FROM commerce_orders WHERE amazon_order_id = ?", arguments: [amazonOrderID.rawValue])
-            .map { try Coding.decode(CommerceOrder.self, $0) }
+            .map { try StoredJSON.decode(CommerceOrder.self, $0) }
     }
 
     static func order(number: CommerceOrderNumber, _ db: Database) throws -> CommerceOrder {
         guard let data = try Data.fetchOne(db, sql: "SELECT document FROM commerce_orders WHERE number = ?", arguments: [number.rawValue]) else {
             throw CommerceError("no commerce order \(number)")
         }
-        return try Coding.decode(CommerceOrder.self, data)
+        return try StoredJSON.decode(CommerceOrder.self, data)
     }
 
     static func save(_ order: CommerceOrder, _ db: Database) throws {
         try db.execute(sql: "UPDATE commerce_orders SET status = ?, document = ? WHERE number = ?",
-                       arguments: [order.status.rawValue, try Coding.encode(order), order.number.rawValue])
+                       arguments: [order.status.rawValue, try StoredJSON.encode(order), order.number.rawValue])
     }
 
     static func customer(email: String, _ db: Database) throws -> Customer? {

@@ -278,22 +278,5 @@ public final class SQLiteDatabase: Sendable {
     }
 }
 
-/// JSON in the database: compact, dates as seconds since 1970.
-enum Coding {
-    static let encoder: JSONEncoder = {
-        let encoder = JSONEncoder()
-        encoder.dateEncodingStrategy = .secondsSince1970
-        encoder.outputFormatting = [.sortedKeys]
-        return encoder
-    }()
-    static let decoder: JSONDecoder = {
-        let decoder = JSONDecoder()
-        decoder.dateDecodingStrategy = .secondsSince1970
-        return decoder
-    }()
-    static func encode<T: Encodable>(_ value: T) throws -> Data { try encoder.encode(value) }
-    static func decode<T: Decodable>(_ type: T.Type, _ data: Data) throws -> T { try decoder.decode(type, from: data) }
-}
-
 /// `close(2)`, out of reach of ``SQLiteDatabase/close()``'s name.
 private func closeDescriptor(_ descriptor: Int32) { close(descriptor) }

@@ -7,7 +7,7 @@ struct OrdersCommand: AsyncParsableCommand {
         commandName: "orders",
         abstract: "The Orders page: visible channel orders with their commerce orders.",
         discussion: "Pending orders are imported but hidden, as Amazon has not verified them; --all shows them too.",
-        subcommands: [List.self, AcceptTotals.self], defaultSubcommand: List.self)
+        subcommands: [List.self, AcceptTotals.self, Quarantined.self], defaultSubcommand: List.self)
 
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(commandName: "list", abstract: "The Orders page (the default).")
@@ -64,6 +64,32 @@ struct OrdersCommand: AsyncParsableCommand {
             }
             say("\(records.count) order(s)" + (all ? " (* hidden: not yet verified by Amazon)" : ""))
             if let next = listing.nextCursor { say("more: add --after \(next)") }
+        }
+    }
+
+    /// What a source or an intake could not use, kept with its reason.
+    struct Quarantined: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "quarantined",
+            abstract: "Orders a sync could not read and notices an intake could not use, with their reasons.",
+            discussion: "The raw payloads may hold buyer data: they are shown only with --payload. Fix the cause, then `saleschannel recover ID` brings an order in.")
+        @OptionGroup var deployment: DeploymentOptions
+        @Flag(help: "Print one JSON array.") var json = false
+        @Flag(help: "Include each item's raw payload.") var payload = false
+
+        func run() async throws {
+            let items = try await deployment.reading { try await $0.composition.store.quarantined() }
+            if json {
+                struct Item: Encodable { var source: String; var amazonOrderId: String?; var reason: String; var at: Date; var payload: String? }
+                let data = try cliEncoder().encode(items.map { Item(source: $0.sourceID, amazonOrderId: $0.amazonOrderID?.rawValue, reason: $0.reason, at: $0.at, payload: payload ? $0.payload : nil) })
+                print(String(decoding: data, as: UTF8.self))
+                return
+            }
+            for item in items {
+                say("\(item.at.formatted(.iso8601))  \(pad(item.sourceID, 34))\(pad(item.amazonOrderID?.rawValue ?? "-", 21))\(item.reason)")
+                if payload { say("    \(item.payload)") }
+            }
+            say("\(items.count) quarantined item(s)")
         }
     }
 

@@ -21,6 +21,7 @@ struct SalesChannelCommand: AsyncParsableCommand {
         subcommands: [
             RunCommand.self, OrdersCommand.self, OrderCommand.self, ShipCommand.self, JobsCommand.self,
             ConfigCommand.self, PluginsCommand.self, SignCommand.self, BenchmarkCommand.self, SandboxCommand.self, RecoverCommand.self,
+            NotificationsCommand.self,
         ])
 
     static func main() async {

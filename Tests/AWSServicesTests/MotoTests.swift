@@ -82,7 +82,9 @@ struct MotoTests {
     @Test func anAssumedRolesTemporaryCredentialsSignSQSCallsAndAreRefreshedBeforeTheyExpire() async throws {
         try await withMoto { moto, http, user in
             let iam = moto.iam(user, http: http)
-            let trust = #"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::123456789012:root"},"Action":"sts:AssumeRole"}]}"#
+            // The role trusts the bootstrap user (moto checks the trust policy's principal).
+            let userARN = try #require(AWSQueryClient.value(of: "Arn", in: try await iam.call("GetUser", [("UserName", "saleschannel")])))
+            let trust = #"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"\#(userARN)"},"Action":"sts:AssumeRole"}]}"#
             let role = try await iam.call("CreateRole", [("RoleName", "saleschannel-intake"), ("AssumeRolePolicyDocument", trust)])
             let roleARN = try #require(AWSQueryClient.value(of: "Arn", in: role))
             _ = try await iam.call("PutRolePolicy", [("RoleName", "saleschannel-intake"), ("PolicyName", "all"), ("PolicyDocument", ThrowawayMoto.allowEverything)])

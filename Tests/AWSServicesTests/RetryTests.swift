@@ -8,22 +8,35 @@ import Testing
 /// How the SQS client meets throttling, server errors and expired credentials, against a
 /// scripted server; pauses are taken on an injected sleep, never waited.
 @Suite struct RetryTests {
-    /// A Python `http.server` answering a script (Fixtures/scripted_server.py).
-    final class ScriptedServer: @unchecked Sendable {
-        let process = Process()
+    /// A Python `http.server` answering a script (Fixtures/scripted_server.py), started with
+    /// posix_spawn and reaped with waitpid (Foundation's Process can hang a test's threads).
+    final class ScriptedServer: Sendable {
+        let pid: pid_t
         let log: URL
         let port: Int
 
-        init(_ answers: [[String: Any]]) throws {
+        init(_ answers: [[String: Any]]) async throws {
             let script = try #require(Bundle.module.url(forResource: "Fixtures/scripted_server", withExtension: "py"))
-            log = FileManager.default.temporaryDirectory.appendingPathComponent("scripted-\(UUID().uuidString).log")
-            let output = Pipe()
-            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            process.arguments = ["python3", script.path, String(decoding: try JSONSerialization.data(withJSONObject: answers), as: UTF8.self), log.path]
-            process.standardOutput = output
-            try process.run()
-            let line = String(decoding: output.fileHandleForReading.availableData, as: UTF8.self)
-            port = try #require(Int(line.trimmingCharacters(in: .whitespacesAndNewlines)))
+            let folder = FileManager.default.temporaryDirectory.appendingPathComponent("scripted-\(UUID().uuidString)")
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            log = folder.appendingPathComponent("requests.log")
+            let output = folder.appendingPathComponent("port").path
+            let argv = ["/usr/bin/env", "python3", script.path, String(decoding: try JSONSerialization.data(withJSONObject: answers), as: UTF8.self), log.path]
+            var actions = posix_spawn_file_actions_t()
+            posix_spawn_file_actions_init(&actions)
+            defer { posix_spawn_file_actions_destroy(&actions) }
+            posix_spawn_file_actions_addopen(&actions, 1, output, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+            let cArguments = argv.map { strdup($0) } + [nil]
+            defer { cArguments.forEach { free($0) } }
+            var child: pid_t = 0
+            guard posix_spawn(&child, argv[0], &actions, nil, cArguments, environ) == 0 else { throw CancellationError() }
+            pid = child
+            var port: Int?
+            for _ in 0..<100 where port == nil {
+                try await Task.sleep(for: .milliseconds(50))
+                port = (try? String(contentsOfFile: output, encoding: .utf8)).flatMap { Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+            }
+            self.port = try #require(port, "the scripted server did not start")
         }
 
         var requests: [[String: Any]] {
@@ -33,9 +46,10 @@ import Testing
         }
 
         func stop() {
-            process.terminate()
-            process.waitUntilExit()
-            try? FileManager.default.removeItem(at: log)
+            kill(pid, SIGKILL)
+            var status: Int32 = 0
+            while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
+            try? FileManager.default.removeItem(at: log.deletingLastPathComponent())
         }
     }
 
@@ -49,24 +63,30 @@ import Testing
         func invalidate() async { counts.withLock { $0.invalidated += 1 } }
     }
 
-    static let empty: [String: Any] = ["status": 200, "body": #"{"Messages":[]}"#]
+    static var empty: [String: Any] { ["status": 200, "body": #"{"Messages":[]}"#] }
+
+    /// The pauses the client asked for.
+    final class Pauses: Sendable {
+        let taken = Mutex<[TimeInterval]>([])
+        func append(_ seconds: TimeInterval) { taken.withLock { $0.append(seconds) } }
+        var all: [TimeInterval] { taken.withLock { $0 } }
+    }
     static func error(_ status: Int, _ type: String) -> [String: Any] {
         ["status": status, "body": #"{"__type":"com.amazonaws.sqs#\#(type)","message":"scripted"}"#, "headers": ["x-amzn-RequestId": "req-\(type)"]]
     }
 
-    func client(port: Int, credentials: any AWSCredentialProvider, http: HTTPClient, pauses: Mutex<[TimeInterval]>? = nil) throws -> SQSClient {
+    func client(port: Int, credentials: any AWSCredentialProvider, http: HTTPClient, pauses: Pauses? = nil) throws -> SQSClient {
         try SQSClient(
             queueURL: "http://127.0.0.1:\(port)/000000000000/q", region: "us-east-1", credentials: credentials, http: http,
             retry: AWSRetryPolicy(maxAttempts: 4, baseDelay: 0.5, maxDelay: 20),
-            sleep: { seconds in pauses?.withLock { $0.append(seconds) } })
+            sleep: { seconds in pauses?.append(seconds) })
     }
 
     @Test func throttlingAndServerErrorsAreRepeatedWithBackOffThenTheAnswerIsRead() async throws {
-        let server = try ScriptedServer([Self.error(400, "ThrottlingException"), Self.error(503, "ServiceUnavailable"), ["status": 500, "body": ""], Self.empty])
+        let server = try await ScriptedServer([Self.error(400, "ThrottlingException"), Self.error(503, "ServiceUnavailable"), ["status": 500, "body": ""], Self.empty])
         defer { server.stop() }
-        let http = HTTPClient(eventLoopGroupProvider: .singleton)
-        defer { try? http.syncShutdown() }
-        let pauses = Mutex<[TimeInterval]>([])
+        let http = HTTPClient.shared
+        let pauses = Pauses()
         let sqs = try client(port: server.port, credentials: CountingProvider(), http: http, pauses: pauses)
         let messages = try await sqs.receiveMessages(queueURL: "http://127.0.0.1:\(server.port)/000000000000/q", waitSeconds: 0)
         #expect(messages.isEmpty)
@@ -75,17 +95,16 @@ import Testing
         #expect(requests.allSatisfy { ($0["headers"] as? [String: String])?["x-amz-target"] == "AmazonSQS.ReceiveMessage" })
         #expect(requests.allSatisfy { ($0["headers"] as? [String: String])?["content-type"] == "application/x-amz-json-1.0" })
         #expect(requests.allSatisfy { (($0["headers"] as? [String: String])?["authorization"] ?? "").hasPrefix("AWS4-HMAC-SHA256 Credential=") })
-        let waited = pauses.withLock { $0 }
+        let waited = pauses.all
         #expect(waited.count == 3)
         // Full jitter under a doubling ceiling: 0.5, 1, 2 seconds.
         #expect(zip(waited, [0.5, 1, 2]).allSatisfy { $0.0 >= 0 && $0.0 <= $0.1 })
     }
 
     @Test func aCallStillFailingAfterTheLastAttemptThrowsTheServicesCode() async throws {
-        let server = try ScriptedServer([Self.error(503, "ServiceUnavailable")])
+        let server = try await ScriptedServer([Self.error(503, "ServiceUnavailable")])
         defer { server.stop() }
-        let http = HTTPClient(eventLoopGroupProvider: .singleton)
-        defer { try? http.syncShutdown() }
+        let http = HTTPClient.shared
         let sqs = try client(port: server.port, credentials: CountingProvider(), http: http)
         let error = await #expect(throws: AWSServiceError.self) {
             try await sqs.receiveMessages(queueURL: "http://127.0.0.1:\(server.port)/000000000000/q", waitSeconds: 0)
@@ -96,10 +115,9 @@ import Testing
     }
 
     @Test func expiredCredentialsAreDroppedAndTheCallRepeatedOnceWithFreshOnes() async throws {
-        let server = try ScriptedServer([Self.error(400, "ExpiredToken"), Self.empty])
+        let server = try await ScriptedServer([Self.error(400, "ExpiredToken"), Self.empty])
         defer { server.stop() }
-        let http = HTTPClient(eventLoopGroupProvider: .singleton)
-        defer { try? http.syncShutdown() }
+        let http = HTTPClient.shared
         let provider = CountingProvider()
         let sqs = try client(port: server.port, credentials: provider, http: http)
         _ = try await sqs.receiveMessages(queueURL: "http://127.0.0.1:\(server.port)/000000000000/q", waitSeconds: 0)
@@ -109,10 +127,9 @@ import Testing
     }
 
     @Test func aRefusalIsNotRepeated() async throws {
-        let server = try ScriptedServer([Self.error(400, "AWS.SimpleQueueService.NonExistentQueue"), Self.empty])
+        let server = try await ScriptedServer([Self.error(400, "AWS.SimpleQueueService.NonExistentQueue"), Self.empty])
         defer { server.stop() }
-        let http = HTTPClient(eventLoopGroupProvider: .singleton)
-        defer { try? http.syncShutdown() }
+        let http = HTTPClient.shared
         let sqs = try client(port: server.port, credentials: CountingProvider(), http: http)
         await #expect(throws: AWSServiceError.self) {
             try await sqs.receiveMessages(queueURL: "http://127.0.0.1:\(server.port)/000000000000/q", waitSeconds: 0)

@@ -2,6 +2,8 @@ import AWSServices
 import AWSServicesTesting
 import AsyncHTTPClient
 import Foundation
+import NIOCore
+import NIOFoundationCompat
 import RequestSigning
 import SalesChannel
 import SalesChannelSQLite
@@ -48,8 +50,7 @@ struct PushIntakeTests {
     @Test func changesArriveThroughSQSDespiteLossesDuplicatesReorderingAndKills() async throws {
         let moto = try ThrowawayMoto()
         defer { moto.stop() }
-        let http = HTTPClient(eventLoopGroupProvider: .singleton)
-        defer { try? http.syncShutdown() }
+        let http = HTTPClient.shared
         try await moto.waitUntilReady(http: http)
         let user = try await moto.bootstrap(http: http)
         let setupSQS = try SQSClient(queueURL: moto.endpoint + "000000000000/x", region: "us-east-1", credentials: StaticCredentialProvider(user), http: http)

@@ -41,6 +41,14 @@ public struct SQSClient: Sendable {
         return nil
     }
 
+    /// The queue's ARN, from its URL (`…/ACCOUNT/NAME`) and region:
+    /// `arn:aws:sqs:REGION:ACCOUNT:NAME`, what Amazon's notification destination names.
+    public static func arn(ofQueueURL url: String, region: String) -> String? {
+        let parts = (URLComponents(string: url)?.path ?? "").split(separator: "/").map(String.init)
+        guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else { return nil }
+        return "arn:aws:sqs:\(region):\(parts[0]):\(parts[1])"
+    }
+
     // MARK: Operations
 
     /// Waits up to `waitSeconds` (a long poll, at most 20) for up to `maxMessages` (at most 10).
@@ -128,14 +136,16 @@ public struct SQSClient: Sendable {
     }
 
     /// `{"__type": "com.amazonaws.sqs#QueueDoesNotExist", "message": "…"}`; the older query
-    /// code from `x-amzn-query-error` when the body has none.
+    /// code from `x-amzn-query-error` when the body has none; an XML `<Error>` (the answer of a
+    /// front end that refused the signature before the JSON service saw the call).
     static let readError: AWSCaller.ErrorReader = { answer in
         struct Body: Decodable { var __type: String?; var message: String?; var Message: String? }
         let body = try? JSONDecoder().decode(Body.self, from: answer.body)
+        let xml = body == nil ? String(decoding: answer.body, as: UTF8.self) : ""
         let typeCode = body?.__type.map { String($0.split(separator: "#").last ?? Substring($0)) }
         let queryCode = answer.headers.first(name: "x-amzn-query-error").map { String($0.split(separator: ";").first ?? "") }
-        let code = typeCode ?? queryCode ?? "HTTP\(answer.status)"
-        let message = body?.message ?? body?.Message ?? String(decoding: answer.body.prefix(300), as: UTF8.self)
-        return (code, message, answer.headers.first(name: "x-amzn-RequestId"))
+        let code = typeCode ?? queryCode ?? AWSXML.value(of: "Code", in: xml) ?? "HTTP\(answer.status)"
+        let message = body?.message ?? body?.Message ?? AWSXML.value(of: "Message", in: xml) ?? String(decoding: answer.body.prefix(300), as: UTF8.self)
+        return (code, message, answer.headers.first(name: "x-amzn-RequestId") ?? AWSXML.value(of: "RequestId", in: xml))
     }
 }

@@ -19,11 +19,20 @@ public actor RateLimiter {
     }
 
     /// Amazon's documented usage plans: the `**Usage Plan:**` tables of Orders v2026-01-01
-    /// (`searchOrders`, `getOrder`) and Orders v0 (`confirmShipment`).
+    /// (`searchOrders`, `getOrder`), Orders v0 (`confirmShipment`) and Notifications v1 (every
+    /// operation: 1 per second, burst 5).
     public static let documented: [String: Plan] = [
         "searchOrders": Plan(rate: 0.0056, burst: 20),
         "getOrder": Plan(rate: 0.5, burst: 30),
         "confirmShipment": Plan(rate: 2, burst: 10),
+        "getSubscription": Plan(rate: 1, burst: 5),
+        "createSubscription": Plan(rate: 1, burst: 5),
+        "getSubscriptionById": Plan(rate: 1, burst: 5),
+        "deleteSubscriptionById": Plan(rate: 1, burst: 5),
+        "getDestinations": Plan(rate: 1, burst: 5),
+        "createDestination": Plan(rate: 1, burst: 5),
+        "getDestination": Plan(rate: 1, burst: 5),
+        "deleteDestination": Plan(rate: 1, burst: 5),
     ]
 
     struct Bucket {

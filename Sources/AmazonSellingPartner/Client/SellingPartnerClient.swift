@@ -60,8 +60,8 @@ public struct SellingPartnerClient: Sendable {
     public let tokens: LWATokenProvider
     public let limiter: RateLimiter
     public let clock: WallClock
-    private let http: HTTPClient
-    private let logger: Logger
+    let http: HTTPClient
+    let logger: Logger
     private let counters = Counters()
     private let ledger = PaginationLedger()
 
@@ -189,7 +189,7 @@ public struct SellingPartnerClient: Sendable {
     /// Sends with rate limiting, a fresh token and bounded retries; `decode` reads a 2xx body
     /// (an unreadable one counts as a failed attempt). With `spare`, the first attempt is only
     /// made if the bucket has a token beyond that reserve; otherwise `nil` is returned.
-    private func send<T>(
+    func send<T>(
         _ operation: String, method: HTTPMethod, path: String, query: [(String, String)], body: [UInt8]? = nil,
         spare reserve: Double? = nil, decode: (Data) throws -> T
     ) async throws -> T? {
