@@ -35,10 +35,15 @@ struct NotificationRecord: Codable, Sendable {
     var orderId: String
     /// When the change happened (the sandbox's, possibly time-scaled, clock).
     var changedAt: Date
+    /// Wall time when the publisher saw the change (within 50 ms of it), sent or not.
+    var noticedAt: Date
     /// Wall time of each copy's sending; empty when dropped or not sent yet.
     var sentAt: [Date]
     var dropped: Bool
     var copies: Int
+    /// The order's status after the change (Orders v0 spelling) and who fulfils it (`MFN`, `AFN`).
+    var status: String
+    var fulfillmentType: String
 }
 
 /// Publishes the sandbox's order changes to SQS while the sandbox runs.
@@ -70,9 +75,13 @@ actor NotificationPublisher {
                 let id = UUID().uuidString.lowercased()
                 let dropped = random.unit() < settings.drops
                 let copies = dropped ? 0 : (random.unit() < settings.duplicates ? 2 : 1)
-                records[id] = NotificationRecord(notificationId: id, orderId: change.orderID, changedAt: change.at, sentAt: [], dropped: dropped, copies: copies)
+                guard let body = await state.orderChangeNotification(change.orderID, at: change.at, notificationID: id, publishedAt: current) else { continue }
+                let summary = Self.summary(body)
+                records[id] = NotificationRecord(
+                    notificationId: id, orderId: change.orderID, changedAt: change.at, noticedAt: Date(), sentAt: [], dropped: dropped, copies: copies,
+                    status: summary.status, fulfillmentType: summary.fulfillmentType)
                 order.append(id)
-                guard copies > 0, let body = await state.orderChangeNotification(change.orderID, at: change.at, notificationID: id, publishedAt: current) else { continue }
+                guard copies > 0 else { continue }
                 for _ in 0..<copies {
                     pending.append((ContinuousClock.now + .milliseconds(Int(random.unit() * settings.maxDelay * 1000)), id, body))
                 }
@@ -104,6 +113,14 @@ actor NotificationPublisher {
                 return
             }
         }
+    }
+
+    /// The status and fulfilment type a notification's summary states.
+    static func summary(_ body: String) -> (status: String, fulfillmentType: String) {
+        let object = try? JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any]
+        let change = (object?["Payload"] as? [String: Any])?["OrderChangeNotification"] as? [String: Any]
+        let summary = change?["Summary"] as? [String: Any]
+        return (summary?["OrderStatus"] as? String ?? "", summary?["FulfillmentType"] as? String ?? "")
     }
 
     /// Every notification so far, in the order of the changes.

@@ -25,6 +25,8 @@ public struct Composition: Sendable {
     public let statistics: RunStatistics
     /// Which sources pushed notices keep up to date, for the polling's pace.
     public let pushActivity = PushActivity()
+    /// Wakes the idle outbox runner when this process stored new jobs.
+    public let outboxWake = OutboxWake()
     /// The time every part reads and waits on (``SystemClock`` unless a test gives another).
     public var clock: any SalesChannelClock
     /// This process among those sharing the store (see ``WorkCoordination``).

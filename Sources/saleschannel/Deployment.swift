@@ -122,8 +122,11 @@ struct DeploymentOptions: ParsableArguments {
     }
 
     /// Builds the composition, after ``validate()`` found nothing wrong; `sandbox` is the running
-    /// in-process sandbox, when there is one.
-    func composition(sandbox: AmazonSourceFactory.SandboxLink? = nil, storeAccess: PluginContext.StoreAccess = .create) throws -> Composition {
+    /// in-process sandbox, when there is one. With `storeUnopened`, the store is neither opened
+    /// nor created (commands that only talk to Amazon and AWS: `notifications`).
+    func composition(
+        sandbox: AmazonSourceFactory.SandboxLink? = nil, storeAccess: PluginContext.StoreAccess = .create, storeUnopened: Bool = false
+    ) throws -> Composition {
         try validate(storeAccess: storeAccess)
         let environment = ProcessInfo.processInfo.environment
         let (root, directory) = try load()
@@ -133,7 +136,8 @@ struct DeploymentOptions: ParsableArguments {
             link = Self.link(configuration, endpoint: "http://127.0.0.1:0")
         }
         return try StandardPlugins.registry(sandbox: link).composition(
-            from: root, context: PluginContext(directory: directory, environment: environment, logger: Logger(label: "saleschannel"), storeAccess: storeAccess))
+            from: root, context: PluginContext(
+                directory: directory, environment: environment, logger: Logger(label: "saleschannel"), isCheckOnly: storeUnopened, storeAccess: storeAccess))
     }
 
     /// The store alone, opened read only: for commands that only read (`orders`, `order`,

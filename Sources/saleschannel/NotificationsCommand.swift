@@ -45,8 +45,7 @@ struct NotificationsCommand: AsyncParsableCommand {
         try options.deployment.validate()
         let (root, directory) = try options.deployment.load()
         let work: @Sendable (AmazonSourceFactory.SandboxLink?) async throws -> T = { link in
-            let composition = try options.deployment.composition(sandbox: link, storeAccess: .readOnly)
-            defer { Task { await composition.store.close() } }
+            let composition = try options.deployment.composition(sandbox: link, storeUnopened: true)
             guard let intake = composition.intakes.compactMap({ $0 as? SQSOrderChangeIntake }).first else {
                 throw CommandFailure("the deployment has no amazon-sqs intake; add one under `intakes:` (see docs/notifications.md)", status: 2)
             }

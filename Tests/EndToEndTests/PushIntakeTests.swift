@@ -60,7 +60,7 @@ struct PushIntakeTests {
         // Every order arrives during the run (Amazon 600 times faster), and each change is
         // published: 10% lost, 10% twice, each after up to 1.5 s (so out of order).
         let setup = try await AmazonWorkflowTests.start(
-            orders: 900, faults: "", timeScale: 600,
+            orders: 1_000, faults: "", timeScale: 600,
             sandboxArguments: ["--existing-share", "0", "--notify-queue-url", queueURL, "--notify-endpoint", moto.endpoint,
                                "--notify-region", "us-east-1", "--notify-max-delay", "1.5", "--notify-duplicates", "0.1", "--notify-drops", "0.1"],
             sandboxEnvironment: aws)
@@ -138,6 +138,58 @@ struct PushIntakeTests {
         #expect(quarantined.contains { $0.amazonOrderID == "111-0000000-0000001" && $0.reason.contains("missing") })
         let attributes = try await setupSQS.queueAttributes(queueURL: queueURL)
         print("queue after the run: \(attributes["ApproximateNumberOfMessages"] ?? "?") visible, \(attributes["ApproximateNumberOfMessagesNotVisible"] ?? "?") in flight")
+    }
+
+    /// `notifications setup|status|teardown` against the sandbox's Notifications API and the
+    /// queue on moto: what is missing is created once, what exists is shown, then removed.
+    @Test func notificationsSetupStatusAndTeardown() async throws {
+        let moto = try ThrowawayMoto()
+        defer { moto.stop() }
+        let http = HTTPClient.shared
+        try await moto.waitUntilReady(http: http)
+        let user = try await moto.bootstrap(http: http)
+        let sqs = try SQSClient(queueURL: moto.endpoint + "000000000000/x", region: "us-east-1", credentials: StaticCredentialProvider(user), http: http)
+        let queueURL = try await sqs.createQueue(named: "order-change")
+        let setup = try await AmazonWorkflowTests.start(orders: 20, faults: "")
+        defer { kill(setup.sandbox.process.processIdentifier, SIGKILL); setup.sandbox.process.waitUntilExit() }
+        try Self.deployment(sandbox: setup.baseURL, queueURL: queueURL, endpoint: moto.endpoint)
+            .write(to: setup.cli.directory.appendingPathComponent("push.yaml"), atomically: true, encoding: .utf8)
+        var environment = AmazonWorkflowTests.environment
+        environment.merge(["AWS_ACCESS_KEY_ID": user.accessKeyID, "AWS_SECRET_ACCESS_KEY": user.secretAccessKey]) { $1 }
+        func notifications(_ verb: String) throws -> CLI.Result {
+            try setup.cli.run(["notifications", verb, "--config", "push.yaml"], environment: environment)
+        }
+
+        let before = try notifications("status")
+        #expect(before.status == 0, "\(before.stderr)")
+        #expect(before.stdout.contains("none for this queue") && before.stdout.contains("not subscribed"), "\(before.stdout)")
+        #expect(before.stdout.contains("arn:aws:sqs:us-east-1:123456789012:order-change"))
+        #expect(before.stdout.contains("queue depth:  0 waiting"), "\(before.stdout)")
+
+        let created = try notifications("setup")
+        #expect(created.status == 0, "\(created.stderr)")
+        #expect(created.stdout.contains("created for arn:aws:sqs:us-east-1:123456789012:order-change"), "\(created.stdout)")
+        #expect(created.stdout.contains("seller A1SANDBOXSELLER: subscribed ("), "\(created.stdout)")
+        #expect(created.stdout.contains("marketplaces ATVPDKIKX0DER, changes OrderStatusChange,BuyerRequestedChange"))
+
+        let again = try notifications("setup")
+        #expect(again.status == 0, "\(again.stderr)")
+        #expect(again.stdout.contains("already sends to") && again.stdout.contains("subscribed already"), "\(again.stdout)")
+
+        let shown = try notifications("status")
+        #expect(shown.stdout.contains("→ this queue"), "\(shown.stdout)")
+
+        let removed = try notifications("teardown")
+        #expect(removed.status == 0, "\(removed.stderr)")
+        #expect(removed.stdout.contains("subscription") && removed.stdout.contains("removed"), "\(removed.stdout)")
+        let after = try notifications("status")
+        #expect(after.stdout.contains("none for this queue") && after.stdout.contains("not subscribed"), "\(after.stdout)")
+
+        // Secrets stay out of what the commands print.
+        for output in [before, created, again, shown, removed, after] {
+            #expect(!(output.stdout + output.stderr).contains(user.secretAccessKey))
+            #expect(!(output.stdout + output.stderr).contains("sandbox-client-secret"))
+        }
     }
 
     /// Orders whose latest change before `before` was published (not lost) and sent by then:

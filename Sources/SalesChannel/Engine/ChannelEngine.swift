@@ -106,6 +106,7 @@ public struct ChannelEngine: Service, Sendable {
                 composition.shaped(Workflow.apply(snapshot: snapshot, to: stored, sourceID: sourceID, settings: settings, now: now))
             }
             guard let record else { return .waitingForAmazonShipment(snapshot.status) }
+            composition.outboxWake.signal()
             return .stored(record, sourceID: sourceID)
         }
         throw EngineError(.notFound, "no source knows order \(id)")
@@ -163,6 +164,7 @@ public struct ChannelEngine: Service, Sendable {
         guard let shipment = record.shipments.last else {
             throw EngineError(.notFound, "order \(request.amazonOrderID): the shipment was not recorded")
         }
+        composition.outboxWake.signal()
         return shipment
     }
 

@@ -257,6 +257,7 @@ public struct EffectRunner: Sendable {
             var idle = IdleBackoff(limit: composition.tuning.idleInterval)
             while !Task.isShuttingDownGracefully && !Task.isCancelled {
                 do {
+                    let generation = composition.outboxWake.generation
                     let ran = try await busy.running { try await runBatch() }
                     failures = 0
                     if ran > 0 { idle.reset(); continue }
@@ -265,7 +266,7 @@ public struct EffectRunner: Sendable {
                     if pruning.isDue() { await prune() }
                     let due = try await composition.store.nextDueJob()
                     let wait = due.map { min(max($0.timeIntervalSince(composition.clock.now()), 0.005), composition.tuning.idleInterval) }
-                    await pause(seconds: wait ?? composition.tuning.idleInterval, on: composition.clock)
+                    await composition.outboxWake.wait(seconds: wait ?? composition.tuning.idleInterval, on: composition.clock, after: generation)
                 } catch {
                     failures += 1
                     logger.error("outbox runner failed; retrying", metadata: ["error": "\(error)"])

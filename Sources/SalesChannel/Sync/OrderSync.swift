@@ -32,6 +32,7 @@ public struct OrderSync: Sendable {
         let summary = try await store.commit(page, from: sourceID) { stored, snapshot in
             composition.shaped(Workflow.apply(snapshot: snapshot, to: stored, sourceID: sourceID, settings: settings, now: composition.clock.now()))
         }
+        if summary.effects > 0 { composition.outboxWake.signal() }
         let metrics = composition.statistics.metrics
         for order in page.orders { metrics.snapshot(channel: order.fulfillmentChannel.rawValue, status: order.status.rawValue) }
         metrics.page(source: sourceID, at: composition.clock.now())
