@@ -1,3 +1,4 @@
+import AWSServices
 import AmazonChannel
 import AmazonFBA
 import AmazonMFN
@@ -9,6 +10,7 @@ import ERPHandoff
 import Foundation
 import Logging
 import Notifiers
+import RequestSigning
 import SalesChannel
 import SalesChannelPostgres
 import SalesChannelSQLite
@@ -88,6 +90,29 @@ struct DeploymentOptions: ParsableArguments {
         configuration.pendingAtStart = try section.int("pendingAtStart", default: 3, in: 0...1_000)
         do { configuration.faults = try FaultSpec(parsing: try section.string("faults") ?? "") } catch let error as SandboxError {
             throw DeploymentError(file: section.file, key: section.keyPath("faults"), problem: error.description)
+        }
+        if section.contains("notifications") {
+            let notify = try section.section("notifications")
+            guard let queue = try notify.url("queueUrl") else {
+                throw DeploymentError(file: notify.file, key: notify.keyPath("queueUrl"), problem: "the SQS queue to publish ORDER_CHANGE notifications to is required")
+            }
+            var settings = SandboxNotificationSettings(queueURL: queue.absoluteString, credentials: AWSCredentials(accessKeyID: "", secretAccessKey: ""))
+            settings.endpoint = try notify.url("endpoint")?.absoluteString
+            settings.region = try notify.string("region")
+            settings.maxDelay = try notify.double("maxDelaySeconds", default: 0, in: 0...900)
+            settings.duplicates = try notify.double("duplicates", default: 0, in: 0...1)
+            settings.drops = try notify.double("drops", default: 0, in: 0...1)
+            settings.seed = configuration.seed
+            try notify.checkNoUnknownKeys()
+            // Checking the file needs no credentials; running does.
+            if keepClock {
+                do {
+                    settings.credentials = try defaultAWSCredentials(environment: ProcessInfo.processInfo.environment)
+                } catch {
+                    throw DeploymentError(file: notify.file, key: notify.keyPath("queueUrl"), problem: "publishing needs AWS credentials: \(error)")
+                }
+            }
+            configuration.notifications = settings
         }
         // The scenario keeps its time zero across runs, so the orders keep their timestamps.
         let startFile = directory.appendingPathComponent(try section.string("startFile") ?? ".saleschannel-sandbox-start")

@@ -47,11 +47,11 @@ struct PushBenchmark: AsyncParsableCommand {
         let aws = ["AWS_ACCESS_KEY_ID": user.accessKeyID, "AWS_SECRET_ACCESS_KEY": user.secretAccessKey]
 
         // About 2.2 changes per order; the orders arrive over four hours of the sandbox's time
-        // and change for a while after (measured: the changes span about 1.6 times the arrival
+        // and change for a while after (measured: the changes span about 1.85 times the arrival
         // window), so this time scale spreads `changes` over about changes / rate seconds.
         let orders = Int((Double(changes) / 2.2).rounded(.up))
         let seconds = Double(changes) / rate
-        let timeScale = max(1, (1.6 * 4 * 3600 / seconds).rounded())
+        let timeScale = max(1, (1.85 * 4 * 3600 / seconds).rounded())
         let sandbox = try ScaleOutBenchmark.Worker.start(
             ["sandbox", "--port", "0", "--orders", String(orders), "--seed", "7", "--existing-share", "0", "--time-scale", String(Int(timeScale)),
              "--before-lag", "1", "--notify-queue-url", queueURL, "--notify-endpoint", moto.endpoint, "--notify-region", "us-east-1",

@@ -47,6 +47,11 @@ struct RunCommand: AsyncParsableCommand {
                 printError("run: worker \(engine.composition.worker.id); \(peers.count) other worker(s) share this store"
                     + (peers.isEmpty ? "" : ": " + peers.map(\.id).joined(separator: ", ")))
             }
+            if !once {
+                for intake in engine.composition.intakes {
+                    printError("run: push intake \(intake.id) beside polling")
+                }
+            }
             var stopped: SourcesStopped?
             if once {
                 do {

@@ -56,10 +56,8 @@ struct SandboxCommand: AsyncParsableCommand {
         configuration.faults = try FaultSpec(parsing: faults)
         if let beforeLag { configuration.beforeLag = beforeLag }
         if let notifyQueueURL {
-            let environment = ProcessInfo.processInfo.environment
-            let provider: any AWSCredentialProvider = EnvironmentCredentialProvider(environment: { environment }).isConfigured
-                ? EnvironmentCredentialProvider(environment: { environment }) : SharedCredentialsFileProvider.standard(environment: environment)
-            var notifications = SandboxNotificationSettings(queueURL: notifyQueueURL, credentials: try await provider.credentials())
+            var notifications = SandboxNotificationSettings(
+                queueURL: notifyQueueURL, credentials: try defaultAWSCredentials(environment: ProcessInfo.processInfo.environment))
             notifications.region = notifyRegion
             notifications.endpoint = notifyEndpoint
             notifications.maxDelay = notifyMaxDelay

@@ -15,6 +15,14 @@ extension AWSCredentialProvider {
     public func invalidate() async {}
 }
 
+/// The credentials AWS's tools would use without further settings: the environment's
+/// `AWS_ACCESS_KEY_ID`… when set, else the shared credentials file's `AWS_PROFILE` (or
+/// `default`) profile. Read once, for a process that signs with them as they are (the sandbox).
+public func defaultAWSCredentials(environment: [String: String]) throws -> AWSCredentials {
+    let variables = EnvironmentCredentialProvider(environment: { environment })
+    return try variables.isConfigured ? variables.load() : SharedCredentialsFileProvider.standard(environment: environment).load()
+}
+
 /// Credentials given once (a test's, or a host app's own).
 public struct StaticCredentialProvider: AWSCredentialProvider {
     let value: AWSCredentials

@@ -17,7 +17,10 @@ public struct EnvironmentCredentialProvider: AWSCredentialProvider {
         return variables["AWS_ACCESS_KEY_ID"].map { !$0.isEmpty } ?? false
     }
 
-    public func credentials() async throws -> AWSCredentials {
+    public func credentials() async throws -> AWSCredentials { try load() }
+
+    /// The credentials the variables hold now.
+    public func load() throws -> AWSCredentials {
         let variables = environment()
         guard let key = variables["AWS_ACCESS_KEY_ID"], !key.isEmpty else {
             throw AWSCredentialsError("AWS_ACCESS_KEY_ID is not set")

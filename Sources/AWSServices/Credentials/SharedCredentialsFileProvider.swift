@@ -30,7 +30,10 @@ public struct SharedCredentialsFileProvider: AWSCredentialProvider {
         return SharedCredentialsFileProvider(path: path, profile: profile)
     }
 
-    public func credentials() async throws -> AWSCredentials {
+    public func credentials() async throws -> AWSCredentials { try load() }
+
+    /// The credentials the file's profile holds now.
+    public func load() throws -> AWSCredentials {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw AWSCredentialsError("cannot read the AWS credentials file \(path)")
         }
