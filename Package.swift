@@ -134,6 +134,7 @@ let package = Package(
                 "SalesChannel", "AmazonSellingPartner", "AmazonChannel", "AWSServices", "RequestSigning",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),

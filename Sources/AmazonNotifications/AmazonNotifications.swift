@@ -25,7 +25,8 @@ public enum AmazonNotifications {
             .init("visibilitySeconds", "10…43200", default: "60", "How long a received message stays hidden; extended while its order refreshes"),
             .init("coalesceSeconds", "0…60", default: "2", "Notices for one order within this share one getOrder"),
             .init("maxReceives", "1…1000", default: "5", "Receipts of a notice whose order keeps failing to refresh before it is quarantined"),
-            .init("concurrency", "1…64", default: "4", "Orders refreshed at once"),
+            .init("concurrency", "1…64", default: "4", "Orders refreshed at once, per receiver"),
+            .init("receivers", "1…16", default: "2", "Long polls in flight at once (while one batch refreshes, the next is received)"),
             .init("pollWhileFlowingMinutes", "number", default: "15", "While notices flow, the sources they serve are polled this often (the safety net)"),
             .init("quietMinutes", "number", default: "10", "Polling returns to its normal interval when no notice came for this long"),
         ])

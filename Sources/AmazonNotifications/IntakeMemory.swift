@@ -6,6 +6,7 @@ import Foundation
 actor IntakeMemory {
     private var handled: [String: Date] = [:]
     private var refreshed: [String: Date] = [:]
+    private var updates: [String: Date] = [:]
     private let horizon: TimeInterval
     private var lastPrune = Date.distantPast
 
@@ -25,11 +26,19 @@ actor IntakeMemory {
         if (refreshed[orderID] ?? .distantPast) < startedAt { refreshed[orderID] = startedAt }
     }
 
+    /// The last update time (Amazon's) of the order's snapshot fetched last.
+    func lastUpdate(of orderID: String) -> Date? { updates[orderID] }
+
+    func noteUpdate(of orderID: String, lastUpdate: Date) {
+        if (updates[orderID] ?? .distantPast) < lastUpdate { updates[orderID] = lastUpdate }
+    }
+
     private func prune(_ now: Date) {
         guard now.timeIntervalSince(lastPrune) > horizon / 10 else { return }
         lastPrune = now
         let cutoff = now.addingTimeInterval(-horizon)
         handled = handled.filter { $0.value >= cutoff }
         refreshed = refreshed.filter { $0.value >= cutoff }
+        updates = updates.filter { refreshed[$0.key] != nil }
     }
 }

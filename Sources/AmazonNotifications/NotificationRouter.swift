@@ -22,18 +22,18 @@ struct NotificationRouter: Sendable {
     }
 
     /// The source id, or why none serves the notice.
-    func route(_ change: OrderChangeNotification.Change) -> Result<String, Unserved> {
-        let channel: FulfilledBy? = switch change.summary.fulfillmentType {
+    func route(_ change: OrderChangeNotification) -> Result<String, Unserved> {
+        let channel: FulfilledBy? = switch change.fulfillmentType {
         case "MFN": .merchant
         case "AFN": .amazon
         default: nil
         }
-        guard let channel else { return .failure(Unserved(reason: "fulfilment type `\(change.summary.fulfillmentType)` is neither MFN nor AFN")) }
+        guard let channel else { return .failure(Unserved(reason: "fulfilment type `\(change.fulfillmentType)` is neither MFN nor AFN")) }
         let match = routes.first {
-            $0.sellerID == change.sellerID && $0.marketplaces.contains(change.summary.marketplaceID) && $0.fulfilledBy == channel
+            $0.sellerID == change.sellerID && $0.marketplaces.contains(change.marketplaceID) && $0.fulfilledBy == channel
         }
         guard let match else {
-            return .failure(Unserved(reason: "no source of this deployment serves seller \(change.sellerID), marketplace \(change.summary.marketplaceID), "
+            return .failure(Unserved(reason: "no source of this deployment serves seller \(change.sellerID), marketplace \(change.marketplaceID), "
                                      + (channel == .merchant ? "merchant-fulfilled (MFN)" : "Amazon-fulfilled (AFN)") + " orders"))
         }
         return .success(match.sourceID)

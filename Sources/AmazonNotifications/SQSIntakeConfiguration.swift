@@ -24,8 +24,10 @@ public struct SQSIntakeConfiguration: Sendable {
     public var coalesceSeconds = 2.0
     /// Receipts of a message whose refresh keeps failing before it is quarantined and deleted.
     public var maxReceives = 5
-    /// Orders refreshed at once.
+    /// Orders refreshed at once, per receiver.
     public var concurrency = 4
+    /// Long polls in flight at once: while one batch's orders refresh, the next is received.
+    public var receivers = 2
     /// While notices flow, each source they serve is polled this often (a safety net).
     public var pollWhileFlowing: TimeInterval = 900
     /// Polling returns to its normal interval when no notice arrived for this long.
@@ -70,6 +72,7 @@ public struct SQSIntakeConfiguration: Sendable {
         coalesceSeconds = try section.double("coalesceSeconds", default: 2, in: 0...60)
         maxReceives = try section.int("maxReceives", default: 5, in: 1...1000)
         concurrency = try section.int("concurrency", default: 4, in: 1...64)
+        receivers = try section.int("receivers", default: 2, in: 1...16)
         pollWhileFlowing = try section.double("pollWhileFlowingMinutes", default: 15, in: 0.001...1440) * 60
         quietPeriod = try section.double("quietMinutes", default: 10, in: 0.001...1440) * 60
         let aws = try section.section("credentials")

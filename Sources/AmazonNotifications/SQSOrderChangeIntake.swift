@@ -1,6 +1,7 @@
 import AWSServices
 import Foundation
 import Logging
+import Metrics
 import SalesChannel
 import ServiceLifecycle
 import Synchronization
@@ -30,10 +31,11 @@ public struct SQSOrderChangeIntake: ChangeIntake {
     let clock: any SalesChannelClock
     let logger: Logger
     let memory = IntakeMemory()
-    let counters = Counters()
+    let counters: Counters
 
     public init(configuration: SQSIntakeConfiguration, sqs: SQSClient, id: String? = nil, clock: any SalesChannelClock = SystemClock(), logger: Logger) {
         self.id = id ?? "amazon-sqs/\(configuration.queueName)"
+        counters = Counters(intake: self.id)
         self.configuration = configuration
         self.sqs = sqs
         self.clock = clock
@@ -64,20 +66,51 @@ public struct SQSOrderChangeIntake: ChangeIntake {
     final class Outstanding: Sendable {
         private let handles: Mutex<Set<String>>
         init(_ handles: [String]) { self.handles = Mutex(Set(handles)) }
-        func remove(_ done: [String]) { handles.withLock { $0.subtract(done) } }
         var current: [String] { handles.withLock { Array($0) } }
     }
 
+    /// The statistics, and the metric `saleschannel_notifications_total{intake, outcome}` for
+    /// each change to them.
     final class Counters: Sendable {
         let value = Mutex(Statistics())
-        func update(_ change: (inout Statistics) -> Void) { value.withLock { change(&$0) } }
+        let intake: String
+        init(intake: String) { self.intake = intake }
+
+        func update(_ change: (inout Statistics) -> Void) {
+            let (before, after) = value.withLock { statistics -> (Statistics, Statistics) in
+                let before = statistics
+                change(&statistics)
+                return (before, statistics)
+            }
+            let outcomes: [(String, Int)] = [
+                ("received", after.received - before.received), ("refreshed", after.refreshed - before.refreshed),
+                ("duplicate", after.duplicates - before.duplicates), ("coalesced", after.coalesced - before.coalesced),
+                ("quarantined", after.quarantined - before.quarantined), ("retried", after.retried - before.retried),
+            ]
+            for (outcome, count) in outcomes where count > 0 {
+                Counter(label: "saleschannel_notifications_total", dimensions: [("intake", intake), ("outcome", outcome)]).increment(by: count)
+            }
+        }
     }
 
     // MARK: Running
 
     public func run(engine: ChannelEngine) async throws {
         let router = NotificationRouter(sources: engine.composition.sources)
-        logger.info("push intake started", metadata: ["intake": "\(id)", "sources": "\(router.routes.map(\.sourceID))"])
+        logger.info("push intake started", metadata: [
+            "intake": "\(id)", "sources": "\(router.routes.map(\.sourceID))", "receivers": "\(configuration.receivers)",
+        ])
+        // Several long polls at once: while one batch's orders refresh, the next is received.
+        await withDiscardingTaskGroup { group in
+            for _ in 0..<configuration.receivers {
+                group.addTask { await receive(engine: engine, router: router) }
+            }
+        }
+        logger.info("push intake stopped", metadata: ["intake": "\(id)"])
+    }
+
+    /// One receiver: long polls and handles batches until graceful shutdown or cancellation.
+    func receive(engine: ChannelEngine, router: NotificationRouter) async {
         var failures = 0
         var random = SystemRandomNumberGenerator()
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
@@ -104,7 +137,6 @@ public struct SQSOrderChangeIntake: ChangeIntake {
             // their orders are committed, so stopping half-way would only repeat work.
             await handle(messages, engine: engine, router: router)
         }
-        logger.info("push intake stopped", metadata: ["intake": "\(id)"])
     }
 
     /// The work for one order in a batch.
@@ -113,16 +145,24 @@ public struct SQSOrderChangeIntake: ChangeIntake {
         var sourceID: String
         var messages: [SQSMessage] = []
         var notificationIDs: [String] = []
+        /// The latest change the notices name (Amazon's time), when they say.
+        var changedAt: Date?
+        /// Every notice said when its change happened (else none can be known reflected).
+        var everyChangeDated = true
     }
 
     /// How one order's work ended.
     enum Settlement: Sendable {
         case done(OrderWork)
         case quarantine(OrderWork, reason: String)
-        case later(OrderWork)
+        /// Left for the messages to come back; `backoff` lengthens their hiding first.
+        case later(OrderWork, backoff: Bool)
     }
 
     /// Acts on one batch; answers when its messages are deleted or left to come back.
+    ///
+    /// Duplicates and quarantined messages are deleted first; the others are kept hidden while
+    /// their orders refresh, and deleted together (one call) once every refresh has committed.
     func handle(_ messages: [SQSMessage], engine: ChannelEngine, router: NotificationRouter) async {
         counters.update { $0.received += messages.count }
         let now = clock.now()
@@ -139,23 +179,33 @@ public struct SQSOrderChangeIntake: ChangeIntake {
                 continue
             }
             guard notice.notificationType == "ORDER_CHANGE" else {
-                kept.append((quarantined(message, orderID: notice.change.amazonOrderID, reason: "a \(notice.notificationType) notification; this intake reads ORDER_CHANGE", at: now), message))
+                kept.append((quarantined(message, orderID: notice.amazonOrderID, reason: "a \(notice.notificationType) notification; this intake reads ORDER_CHANGE", at: now), message))
                 continue
             }
-            let notificationID = notice.metadata.notificationID
-            if await memory.wasHandled(notificationID) || !seenHere.insert(notificationID).inserted {
+            if !notice.deviations.isEmpty {
+                logger.notice("a notification departs from OrderChangeNotification.json; acted on all the same", metadata: [
+                    "intake": "\(id)", "order": "\(notice.amazonOrderID)", "deviations": "\(notice.deviations)",
+                ])
+            }
+            if await memory.wasHandled(notice.notificationID) || !seenHere.insert(notice.notificationID).inserted {
                 counters.update { $0.duplicates += 1 }
                 settled.append(message)
                 continue
             }
-            switch router.route(notice.change) {
+            switch router.route(notice) {
             case .failure(let unserved):
-                kept.append((quarantined(message, orderID: notice.change.amazonOrderID, reason: unserved.reason, at: now), message))
+                kept.append((quarantined(message, orderID: notice.amazonOrderID, reason: unserved.reason, at: now), message))
             case .success(let sourceID):
-                engine.notePushedChange(for: sourceID, slowPollInterval: configuration.pollWhileFlowing, quietPeriod: configuration.quietPeriod)
-                let orderID = AmazonOrderID(notice.change.amazonOrderID)
-                work[orderID, default: OrderWork(orderID: orderID, sourceID: sourceID)].messages.append(message)
-                work[orderID]?.notificationIDs.append(notificationID)
+                let orderID = AmazonOrderID(notice.amazonOrderID)
+                var order = work[orderID] ?? OrderWork(orderID: orderID, sourceID: sourceID)
+                order.messages.append(message)
+                order.notificationIDs.append(notice.notificationID)
+                if let changed = notice.changedAt {
+                    order.changedAt = max(order.changedAt ?? changed, changed)
+                } else {
+                    order.everyChangeDated = false
+                }
+                work[orderID] = order
             }
         }
         if !kept.isEmpty {
@@ -168,95 +218,117 @@ public struct SQSOrderChangeIntake: ChangeIntake {
                 logger.error("could not quarantine notifications; they come back later", metadata: ["intake": "\(id)", "error": "\(error)"])
             }
         }
+        await delete(settled)
 
         let outstanding = Outstanding(work.values.flatMap { $0.messages.map(\.receiptHandle) })
-        let settlements = await withTaskGroup(of: [Settlement].self) { group in
-            group.addTask { await keepHidden(outstanding); return [] }
+        let settlements = await withTaskGroup(of: Settlement?.self) { group in
+            group.addTask { await keepHidden(outstanding); return nil }
             var results: [Settlement] = []
             var queue = Array(work.values)
             var running = 0
             func startNext() {
                 guard let next = queue.popLast() else { return }
                 running += 1
-                group.addTask {
-                    let settlement = await refresh(next, engine: engine)
-                    let handles = next.messages.map(\.receiptHandle)
-                    outstanding.remove(handles)
-                    return [settlement]
-                }
+                group.addTask { await refresh(next, engine: engine) }
             }
             for _ in 0..<configuration.concurrency { startNext() }
             while running > 0, let finished = await group.next() {
-                if !finished.isEmpty { running -= 1; results += finished; startNext() }
+                guard let settlement = finished else { continue }
+                running -= 1
+                results.append(settlement)
+                startNext()
             }
             group.cancelAll()
             return results
         }
 
-        var late: [QuarantinedOrder] = []
-        var lateMessages: [SQSMessage] = []
+        var done: [SQSMessage] = []
+        var late: [(QuarantinedOrder, SQSMessage)] = []
         for settlement in settlements {
             switch settlement {
             case .done(let order):
-                settled += order.messages
+                engine.notePushedChange(for: order.sourceID, slowPollInterval: configuration.pollWhileFlowing, quietPeriod: configuration.quietPeriod)
+                done += order.messages
             case .quarantine(let order, let reason):
-                for message in order.messages {
-                    late.append(quarantined(message, orderID: order.orderID.rawValue, reason: reason, at: clock.now()))
-                    lateMessages.append(message)
-                }
-            case .later:
+                late += order.messages.map { (quarantined($0, orderID: order.orderID.rawValue, reason: reason, at: clock.now()), $0) }
+            case .later(let order, let backoff):
                 counters.update { $0.retried += 1 }
+                if backoff { await hideLonger(order.messages) }
             }
         }
         if !late.isEmpty {
             do {
-                try await engine.quarantine(late)
-                settled += lateMessages
+                try await engine.quarantine(late.map(\.0))
                 counters.update { $0.quarantined += late.count }
+                done += late.map(\.1)
             } catch {
                 logger.error("could not quarantine notifications; they come back later", metadata: ["intake": "\(id)", "error": "\(error)"])
             }
         }
-        await delete(settled)
+        await delete(done)
     }
 
-    /// Refreshes one order unless an earlier refresh already read the notices' change.
+    /// After a passing failure (Amazon throttling, a busy store), each receipt of a message
+    /// waits twice as long as the one before, so an outage of hours is ridden out, not
+    /// quarantined; polling meanwhile goes on at its normal pace.
+    func hideLonger(_ messages: [SQSMessage]) async {
+        let receipts = messages.compactMap(\.receiveCount).max() ?? 1
+        let hidden = min(43_200, configuration.visibilitySeconds << min(10, receipts))
+        for start in stride(from: 0, to: messages.count, by: 10) {
+            let chunk = messages[start..<min(start + 10, messages.count)].map(\.receiptHandle)
+            do {
+                _ = try await sqs.changeVisibility(queueURL: configuration.queueURL, receiptHandles: chunk, seconds: hidden)
+            } catch {
+                logger.warning("could not hide notifications for longer; they come back sooner", metadata: ["intake": "\(id)", "error": "\(error)"])
+            }
+        }
+    }
+
+    /// Refreshes one order unless its stored snapshot already shows the notices' changes.
+    ///
+    /// Two of Amazon's times are compared, never this machine's clock with Amazon's: the change
+    /// time the notices give and the last update time of the snapshot fetched before.
     func refresh(_ order: OrderWork, engine: ChannelEngine) async -> Settlement {
         let id = order.orderID.rawValue
-        let window = configuration.coalesceSeconds
+        if order.everyChangeDated, let changedAt = order.changedAt, let seen = await memory.lastUpdate(of: id), changedAt < seen {
+            counters.update { $0.coalesced += order.messages.count }
+            await memory.markHandled(order.notificationIDs, at: clock.now())
+            return .done(order)
+        }
+        // One getOrder per order per window: a second refresh of an order waits out the first's.
         if let last = await memory.lastRefresh(of: id) {
-            // Sent a second or more before the last refresh began: that refresh read the change.
-            let reflected = order.messages.allSatisfy { message in message.sentAt.map { $0.addingTimeInterval(1) <= last } ?? false }
-            if reflected {
-                counters.update { $0.coalesced += order.messages.count }
-                await memory.markHandled(order.notificationIDs, at: clock.now())
-                return .done(order)
-            }
-            let wait = last.addingTimeInterval(window).timeIntervalSince(clock.now())
+            let wait = last.addingTimeInterval(configuration.coalesceSeconds).timeIntervalSince(clock.now())
             if wait > 0 { try? await clock.sleep(seconds: wait) }
         }
-        let started = clock.now()
+        let receipts = order.messages.compactMap(\.receiveCount).max() ?? 1
         do {
-            _ = try await engine.refresh(order.orderID, preferring: order.sourceID)
-            await memory.noteRefresh(of: id, startedAt: started)
+            await memory.noteRefresh(of: id, startedAt: clock.now())
+            let outcome = try await engine.refresh(order.orderID, preferring: order.sourceID)
+            let fetched: Date? = if case .stored(let record, _) = outcome { record.order.lastUpdateDate } else { nil }
+            if let fetched { await memory.noteUpdate(of: id, lastUpdate: fetched) }
+            // Amazon may answer getOrder with the order as it was just before the change it
+            // notified: the notices come back once, and are then taken as read. (The order's
+            // last update time has whole seconds, the notice's change time milliseconds.)
+            if let fetched, let changedAt = order.changedAt, fetched.addingTimeInterval(1) <= changedAt, receipts < 2 {
+                return .later(order, backoff: false)
+            }
             await memory.markHandled(order.notificationIDs, at: clock.now())
             counters.update {
                 $0.refreshed += 1
                 $0.coalesced += order.messages.count - 1
             }
             return .done(order)
+        } catch is CancellationError {
+            return .later(order, backoff: false)
+        } catch let error as EngineError where error.code == .notFound {
+            // Amazon does not know the order (yet): a few receipts, then a person looks.
+            guard receipts >= configuration.maxReceives else { return .later(order, backoff: true) }
+            return .quarantine(order, reason: "Amazon did not know the order after \(receipts) receipts: \(error)")
         } catch {
-            let receipts = order.messages.compactMap(\.receiveCount).max() ?? 1
-            if receipts >= configuration.maxReceives {
-                logger.error("an order named by notifications could not be refreshed; quarantining them", metadata: [
-                    "intake": "\(self.id)", "order": "\(id)", "receipts": "\(receipts)", "error": "\(error)",
-                ])
-                return .quarantine(order, reason: "the order could not be refreshed after \(receipts) receipts: \(error)")
-            }
             logger.warning("an order named by notifications could not be refreshed; its notices come back", metadata: [
                 "intake": "\(self.id)", "order": "\(id)", "receipts": "\(receipts)", "error": "\(error)",
             ])
-            return .later(order)
+            return .later(order, backoff: true)
         }
     }
 
@@ -297,8 +369,11 @@ public struct SQSOrderChangeIntake: ChangeIntake {
         }
     }
 
+    /// A message kept for a person; the SQS message id keeps two unreadable messages with the
+    /// same reason apart.
     func quarantined(_ message: SQSMessage, orderID: String?, reason: String, at now: Date) -> QuarantinedOrder {
-        QuarantinedOrder(sourceID: id, amazonOrderID: orderID.map { AmazonOrderID($0) }, reason: reason, payload: message.body, at: now)
+        QuarantinedOrder(sourceID: id, amazonOrderID: orderID.map { AmazonOrderID($0) }, reason: "\(reason) (SQS message \(message.messageID))",
+                         payload: message.body, at: now)
     }
 
     /// The `AmazonOrderId` of a message that does not parse as a whole, when it can be found.

@@ -1,13 +1,15 @@
 import AWSServices
+import AmazonSellingPartner
 import AsyncHTTPClient
 import Foundation
 import Logging
 import RequestSigning
 
-/// Where and how the sandbox publishes `ORDER_CHANGE` notifications: to a real SQS queue,
-/// each change of one of its orders (as Amazon does once a seller subscribed), with the
-/// imperfections of a real delivery: a random delay (which also reorders), duplicates and
-/// losses.
+/// Where and how the sandbox publishes `ORDER_CHANGE` notifications: to a real SQS queue, each
+/// change of one of its orders, once an `ORDER_CHANGE` subscription names a destination for that
+/// queue (as at Amazon: `notifications setup`), filtered by the subscription's marketplaces and
+/// change types, with the imperfections of a real delivery: a random delay (which also
+/// reorders), duplicates and losses.
 public struct SandboxNotificationSettings: Sendable {
     public var queueURL: String
     /// The queue's region (from an AWS queue URL when `nil`, else `us-east-1`).
@@ -51,6 +53,8 @@ actor NotificationPublisher {
     let settings: SandboxNotificationSettings
     let sqs: SQSClient
     let logger: Logger
+    /// The queue's ARN, as a destination names it.
+    let queueARN: String
     private var random: SeededGenerator
     private var pending: [(due: ContinuousClock.Instant, notificationID: String, body: String)] = []
     private(set) var records: [String: NotificationRecord] = [:]
@@ -60,6 +64,11 @@ actor NotificationPublisher {
         self.settings = settings
         self.logger = logger
         random = SeededGenerator(seed: settings.seed &+ 0x5E0)
+        let region = settings.region ?? SQSClient.region(ofQueueURL: settings.queueURL) ?? "us-east-1"
+        guard let arn = SQSClient.arn(ofQueueURL: settings.queueURL, region: region) else {
+            throw SandboxError("`\(settings.queueURL)` is not a queue URL (…/ACCOUNT/NAME)")
+        }
+        queueARN = arn
         sqs = try SQSClient(
             queueURL: settings.queueURL, region: settings.region ?? SQSClient.region(ofQueueURL: settings.queueURL) ?? "us-east-1",
             endpoint: settings.endpoint, credentials: StaticCredentialProvider(settings.credentials), http: http)
@@ -71,12 +80,22 @@ actor NotificationPublisher {
         var last = now()
         while !Task.isCancelled {
             let current = now()
+            // Amazon sends nothing before a subscription names this queue's destination.
+            guard let filter = await state.orderChangeFilter(queueARN: queueARN) else {
+                last = current
+                try? await Task.sleep(for: .milliseconds(50))
+                continue
+            }
             for change in await state.changes(after: last, through: current) {
                 let id = UUID().uuidString.lowercased()
                 let dropped = random.unit() < settings.drops
                 let copies = dropped ? 0 : (random.unit() < settings.duplicates ? 2 : 1)
                 guard let body = await state.orderChangeNotification(change.orderID, at: change.at, notificationID: id, publishedAt: current) else { continue }
                 let summary = Self.summary(body)
+                if let filter {
+                    if let marketplaces = filter.marketplaceIds, !marketplaces.contains(summary.marketplace) { continue }
+                    if let types = filter.orderChangeTypes, !types.contains(summary.changeType) { continue }
+                }
                 records[id] = NotificationRecord(
                     notificationId: id, orderId: change.orderID, changedAt: change.at, noticedAt: Date(), sentAt: [], dropped: dropped, copies: copies,
                     status: summary.status, fulfillmentType: summary.fulfillmentType)
@@ -115,12 +134,13 @@ actor NotificationPublisher {
         }
     }
 
-    /// The status and fulfilment type a notification's summary states.
-    static func summary(_ body: String) -> (status: String, fulfillmentType: String) {
+    /// The status, fulfilment type, marketplace and change type a notification states.
+    static func summary(_ body: String) -> (status: String, fulfillmentType: String, marketplace: String, changeType: String) {
         let object = try? JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any]
         let change = (object?["Payload"] as? [String: Any])?["OrderChangeNotification"] as? [String: Any]
         let summary = change?["Summary"] as? [String: Any]
-        return (summary?["OrderStatus"] as? String ?? "", summary?["FulfillmentType"] as? String ?? "")
+        return (summary?["OrderStatus"] as? String ?? "", summary?["FulfillmentType"] as? String ?? "",
+                summary?["MarketplaceId"] as? String ?? "", change?["OrderChangeType"] as? String ?? "")
     }
 
     /// Every notification so far, in the order of the changes.

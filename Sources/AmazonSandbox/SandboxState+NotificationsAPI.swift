@@ -68,6 +68,11 @@ extension SandboxState {
             if let problem = Self.problem(decoded, for: type) { return invalidInput(problem) }
             directive = decoded
         }
+        // Not in the model, but what users met (abuzuhri/Amazon-SP-API-CSharp#621): Amazon
+        // refused ORDER_CHANGE subscriptions without a processing directive.
+        if type == "ORDER_CHANGE", directive == nil {
+            return invalidInput("an ORDER_CHANGE subscription needs a processingDirective")
+        }
         if subscriptions[type] != nil {
             count("409")
             return (409, errors("StateConflict", "The resource specified conflicts with the current state.", details: "Subscription already exist for notification type \(type)"))
@@ -86,6 +91,13 @@ extension SandboxState {
         guard let subscription = subscriptions[type], subscription.subscriptionId == id else { return notFound("subscription \(id) to \(type)") }
         subscriptions[type] = nil
         return (200, Data("{}".utf8))
+    }
+
+    /// The filter of the `ORDER_CHANGE` subscription whose destination is the queue `arn`;
+    /// `nil` when there is none, and Amazon sends nothing there.
+    func orderChangeFilter(queueARN arn: String) -> EventFilter?? {
+        guard let subscription = subscriptions["ORDER_CHANGE"], destinations[subscription.destinationId]?.resource.sqs?.arn == arn else { return nil }
+        return .some(subscription.processingDirective?.eventFilter)
     }
 
     /// What the model's `ProcessingDirective`, `EventFilter` and `AggregationSettings` rule out.

@@ -73,6 +73,34 @@ struct NotificationsCommand: AsyncParsableCommand {
         return "marketplaces \(filter.marketplaceIds?.joined(separator: ",") ?? "all"), changes \(filter.orderChangeTypes?.joined(separator: ",") ?? "all")"
     }
 
+    /// The filter a seller's subscription should have: its sources' marketplaces, the change
+    /// types that matter to the workflow.
+    static func filter(for account: Account) -> EventFilter {
+        EventFilter(eventFilterType: notificationType, marketplaceIds: account.marketplaces, orderChangeTypes: ["OrderStatusChange", "BuyerRequestedChange"])
+    }
+
+    /// What an existing filter leaves out of what the deployment needs.
+    static func gaps(in existing: EventFilter?, for account: Account) -> [String] {
+        guard let existing else { return [] }  // no filter: every marketplace, every change
+        var gaps: [String] = []
+        if let marketplaces = existing.marketplaceIds {
+            let missing = account.marketplaces.filter { !marketplaces.contains($0) }
+            if !missing.isEmpty { gaps.append("marketplaces \(missing.joined(separator: ","))") }
+        }
+        if let types = existing.orderChangeTypes {
+            let missing = ["OrderStatusChange", "BuyerRequestedChange"].filter { !types.contains($0) }
+            if !missing.isEmpty { gaps.append("change types \(missing.joined(separator: ","))") }
+        }
+        return gaps
+    }
+
+    /// Destinations are the application's, per SP-API region: one lookup (or creation) per
+    /// region the deployment's sellers are in.
+    static func byRegion(_ accounts: [Account]) -> [(region: String, accounts: [Account])] {
+        Dictionary(grouping: accounts) { $0.client.configuration.region.name + "|" + ($0.client.configuration.endpoint ?? "") }
+            .sorted { $0.key < $1.key }.map { (String($0.key.prefix { $0 != "|" }), $0.value) }
+    }
+
     struct Setup: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Create the destination and each seller's subscription where missing.")
         @OptionGroup var options: Options
@@ -80,30 +108,35 @@ struct NotificationsCommand: AsyncParsableCommand {
         func run() async throws {
             let conflicts = try await NotificationsCommand.withPlan(options) { plan in
                 var conflicts = 0
-                let grantless = plan.accounts[0].client.grantless()
-                let destination: NotificationDestination
-                if let found = try await grantless.destinations().first(where: { $0.resource.sqs?.arn == plan.arn }) {
-                    destination = found
-                    print("destination \(found.destinationId) (\(found.name)) already sends to \(plan.arn)")
-                } else {
-                    destination = try await grantless.createDestination(name: "saleschannel-\(plan.intake.configuration.queueName)", sqsARN: plan.arn)
-                    print("destination \(destination.destinationId) created for \(plan.arn)")
-                }
-                for account in plan.accounts {
-                    if let existing = try await account.client.subscription(to: NotificationsCommand.notificationType, payloadVersion: "1.0") {
-                        if existing.destinationId == destination.destinationId {
-                            print("seller \(account.sellerID): subscribed already (\(existing.subscriptionId), \(NotificationsCommand.describe(existing.processingDirective?.eventFilter)))")
-                        } else {
-                            conflicts += 1
-                            print("seller \(account.sellerID): subscribed to another destination (\(existing.destinationId)); run `notifications teardown` for that one first")
-                        }
-                        continue
+                for (region, accounts) in NotificationsCommand.byRegion(plan.accounts) {
+                    let grantless = accounts[0].client.grantless()
+                    let destination: NotificationDestination
+                    if let found = try await grantless.destinations().first(where: { $0.resource.sqs?.arn == plan.arn }) {
+                        destination = found
+                        print("destination \(found.destinationId) (\(found.name), region \(region)) already sends to \(plan.arn)")
+                    } else {
+                        destination = try await grantless.createDestination(name: "saleschannel-\(plan.intake.configuration.queueName)", sqsARN: plan.arn)
+                        print("destination \(destination.destinationId) (region \(region)) created for \(plan.arn)")
                     }
-                    let filter = EventFilter(eventFilterType: NotificationsCommand.notificationType, marketplaceIds: account.marketplaces,
-                                             orderChangeTypes: ["OrderStatusChange", "BuyerRequestedChange"])
-                    let subscription = try await account.client.createSubscription(
-                        to: NotificationsCommand.notificationType, destinationID: destination.destinationId, processingDirective: ProcessingDirective(eventFilter: filter))
-                    print("seller \(account.sellerID): subscribed (\(subscription.subscriptionId), \(NotificationsCommand.describe(filter)))")
+                    for account in accounts {
+                        if let existing = try await account.client.subscription(to: NotificationsCommand.notificationType, payloadVersion: "1.0") {
+                            let gaps = NotificationsCommand.gaps(in: existing.processingDirective?.eventFilter, for: account)
+                            if existing.destinationId != destination.destinationId {
+                                conflicts += 1
+                                print("seller \(account.sellerID): subscribed to another destination (\(existing.destinationId)); run `notifications teardown` for that one first")
+                            } else if !gaps.isEmpty {
+                                conflicts += 1
+                                print("seller \(account.sellerID): subscribed (\(existing.subscriptionId)), but its filter leaves out \(gaps.joined(separator: " and ")); run `notifications teardown`, then `setup` again")
+                            } else {
+                                print("seller \(account.sellerID): subscribed already (\(existing.subscriptionId), \(NotificationsCommand.describe(existing.processingDirective?.eventFilter)))")
+                            }
+                            continue
+                        }
+                        let filter = NotificationsCommand.filter(for: account)
+                        let subscription = try await account.client.createSubscription(
+                            to: NotificationsCommand.notificationType, destinationID: destination.destinationId, processingDirective: ProcessingDirective(eventFilter: filter))
+                        print("seller \(account.sellerID): subscribed (\(subscription.subscriptionId), \(NotificationsCommand.describe(filter)))")
+                    }
                 }
                 return conflicts
             }
@@ -117,17 +150,19 @@ struct NotificationsCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await NotificationsCommand.withPlan(options) { plan in
-                let destinations = try await plan.accounts[0].client.grantless().destinations()
-                let ours = destinations.first { $0.resource.sqs?.arn == plan.arn }
                 print("queue:        \(plan.intake.configuration.queueURL) (\(plan.arn))")
-                print("destination:  \(ours.map { "\($0.destinationId) (\($0.name))" } ?? "none for this queue")"
-                      + (destinations.count > (ours == nil ? 0 : 1) ? "; the application has \(destinations.count) in all" : ""))
-                for account in plan.accounts {
-                    let subscription = try await account.client.subscription(to: NotificationsCommand.notificationType, payloadVersion: "1.0")
-                    let state = subscription.map {
-                        "\($0.subscriptionId) → \($0.destinationId == ours?.destinationId ? "this queue" : "another destination \($0.destinationId)"), \(NotificationsCommand.describe($0.processingDirective?.eventFilter))"
-                    } ?? "not subscribed"
-                    print("seller \(account.sellerID): \(state)")
+                for (region, accounts) in NotificationsCommand.byRegion(plan.accounts) {
+                    let destinations = try await accounts[0].client.grantless().destinations()
+                    let ours = destinations.first { $0.resource.sqs?.arn == plan.arn }
+                    print("destination:  \(ours.map { "\($0.destinationId) (\($0.name))" } ?? "none for this queue") in region \(region)"
+                          + (destinations.count > (ours == nil ? 0 : 1) ? "; the application has \(destinations.count) there in all" : ""))
+                    for account in accounts {
+                        let subscription = try await account.client.subscription(to: NotificationsCommand.notificationType, payloadVersion: "1.0")
+                        let state = subscription.map {
+                            "\($0.subscriptionId) → \($0.destinationId == ours?.destinationId ? "this queue" : "another destination \($0.destinationId)"), \(NotificationsCommand.describe($0.processingDirective?.eventFilter))"
+                        } ?? "not subscribed"
+                        print("seller \(account.sellerID): \(state)")
+                    }
                 }
                 do {
                     let attributes = try await plan.intake.queueAttributes()
@@ -145,23 +180,25 @@ struct NotificationsCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await NotificationsCommand.withPlan(options) { plan in
-                let grantless = plan.accounts[0].client.grantless()
-                let destination = try await grantless.destinations().first { $0.resource.sqs?.arn == plan.arn }
-                for account in plan.accounts {
-                    guard let subscription = try await account.client.subscription(to: NotificationsCommand.notificationType, payloadVersion: "1.0"),
-                        subscription.destinationId == destination?.destinationId
-                    else {
-                        print("seller \(account.sellerID): no subscription to this queue")
-                        continue
+                for (region, accounts) in NotificationsCommand.byRegion(plan.accounts) {
+                    let grantless = accounts[0].client.grantless()
+                    let destination = try await grantless.destinations().first { $0.resource.sqs?.arn == plan.arn }
+                    for account in accounts {
+                        guard let subscription = try await account.client.subscription(to: NotificationsCommand.notificationType, payloadVersion: "1.0"),
+                            subscription.destinationId == destination?.destinationId
+                        else {
+                            print("seller \(account.sellerID): no subscription to this queue")
+                            continue
+                        }
+                        try await grantless.deleteSubscription(subscription.subscriptionId, to: NotificationsCommand.notificationType)
+                        print("seller \(account.sellerID): subscription \(subscription.subscriptionId) removed")
                     }
-                    try await grantless.deleteSubscription(subscription.subscriptionId, to: NotificationsCommand.notificationType)
-                    print("seller \(account.sellerID): subscription \(subscription.subscriptionId) removed")
-                }
-                if let destination {
-                    try await grantless.deleteDestination(destination.destinationId)
-                    print("destination \(destination.destinationId) removed")
-                } else {
-                    print("no destination sends to \(plan.arn)")
+                    if let destination {
+                        try await grantless.deleteDestination(destination.destinationId)
+                        print("destination \(destination.destinationId) (region \(region)) removed")
+                    } else {
+                        print("no destination in region \(region) sends to \(plan.arn)")
+                    }
                 }
             }
         }

@@ -103,6 +103,7 @@ struct PushBenchmark: AsyncParsableCommand {
             """.write(to: folder.appendingPathComponent("push.yaml"), atomically: true, encoding: .utf8)
         var environment = ["LWA_CLIENT_SECRET": "sandbox-client-secret", "LWA_REFRESH_TOKEN": "Atzr|sandbox-refresh-token"]
         environment.merge(aws) { $1 }
+        let workerStarted = Date()
         let worker = try ScaleOutBenchmark.Worker.start(["run", "--config", folder.appendingPathComponent("push.yaml").path, "--quiet"],
                                                         in: folder, name: "worker", environment: environment)
         print("push: \(orders) orders arriving over \(Int(seconds)) s (sandbox \(Int(timeScale))× faster), \(Int(drops * 100))% of notices lost, \(Int(duplicates * 100))% twice; safety-net poll every \(Int(pollWhileFlowing)) s while notices flow")
@@ -131,6 +132,7 @@ struct PushBenchmark: AsyncParsableCommand {
         var delivered = Histogram<UInt64>(highestTrackableValue: 3_600_000, numberOfSignificantValueDigits: .three)
         var lost = Histogram<UInt64>(highestTrackableValue: 3_600_000, numberOfSignificantValueDigits: .three)
         var unseen = 0
+        var slowest: (milliseconds: UInt64, sent: Date)?
         for record in measured {
             let from = record.dropped ? record.noticedAt : (record.sentAt.min() ?? record.noticedAt)
             // The first event from then on that shows the change on the commerce side: the
@@ -143,7 +145,12 @@ struct PushBenchmark: AsyncParsableCommand {
                 continue
             }
             let milliseconds = UInt64(max(0, reached.timeIntervalSince(from)) * 1000)
-            if record.dropped { lost.record(milliseconds) } else { delivered.record(milliseconds) }
+            if record.dropped {
+                lost.record(milliseconds)
+            } else {
+                delivered.record(milliseconds)
+                if milliseconds > slowest?.milliseconds ?? 0 { slowest = (milliseconds, from) }
+            }
         }
         let rateSeen = Double(min(log.count, changes)) / (Double(publishedFor.components.seconds) + Double(publishedFor.components.attoseconds) / 1e18)
         print("published: \(min(log.count, changes)) changes at \(String(format: "%.1f", rateSeen))/s, of which \(measured.count) change what is imported (every MFN change, an FBA order's shipment); of those \(measured.filter(\.dropped).count) lost, \(measured.filter { $0.copies == 2 }.count) sent twice")
@@ -152,6 +159,9 @@ struct PushBenchmark: AsyncParsableCommand {
         }
         print(line("sent → commerce order created or updated", delivered))
         print(line("lost notices, change → caught (polling or a later notice)", lost))
+        if let slowest {
+            print("slowest delivered change: \(slowest.milliseconds) ms, sent \(String(format: "%.1f", slowest.sent.timeIntervalSince(workerStarted))) s after the worker was started")
+        }
         if unseen > 0 { print("not reflected in the store by the end: \(unseen) changes") }
         print("worker: \(String(format: "%.1f", usage.cpuSeconds)) s CPU, peak RSS \(usage.peakRSSMiB) MiB")
         if delivered.valueAtPercentile(99) > 1000 { print("goal missed: p99 above 1 s") }

@@ -66,3 +66,17 @@ import Testing
         #expect(standard.profile == "shop")
     }
 }
+
+@Suite struct ServiceErrorTests {
+    @Test func aSignatureRefusalsEchoOfTheCanonicalRequestIsCutAndTokensAreBlanked() {
+        let echoed = AWSServiceError(
+            service: "sqs", action: "ReceiveMessage", status: 403, code: "SignatureDoesNotMatch",
+            message: "The request signature we calculated does not match the signature you provided. The Canonical String for this request should have been\n'POST\n/\n\nhost:sqs.us-east-1.amazonaws.com\nx-amz-security-token:IQoJb3JpZ2luX2VjEXAMPLE\n'")
+        #expect(!echoed.description.contains("IQoJb3JpZ2lu"))
+        #expect(echoed.message == "The request signature we calculated does not match the signature you provided.")
+        let inline = AWSServiceError(service: "sts", action: "AssumeRole", status: 400, code: "InvalidParameter",
+                                     message: "header x-amz-security-token: SECRETTOKEN123 was not expected")
+        #expect(!inline.description.contains("SECRETTOKEN123"))
+        #expect(inline.description.contains("x-amz-security-token:<redacted>"))
+    }
+}

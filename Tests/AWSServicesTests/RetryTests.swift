@@ -60,7 +60,7 @@ import Testing
             let asked = counts.withLock { $0.asked += 1; return $0.asked }
             return AWSCredentials(accessKeyID: "AKIATEST\(asked)", secretAccessKey: "secret", sessionToken: "token\(asked)")
         }
-        func invalidate() async { counts.withLock { $0.invalidated += 1 } }
+        func invalidate(accessKeyID: String) async { counts.withLock { $0.invalidated += 1 } }
     }
 
     static var empty: [String: Any] { ["status": 200, "body": #"{"Messages":[]}"#] }

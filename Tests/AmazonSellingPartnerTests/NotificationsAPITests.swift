@@ -78,10 +78,17 @@ import Testing
                 }
                 #expect(badChange?.status == 400)
 
-                // One subscription per notification type.
-                _ = try await seller.createSubscription(to: "ORDER_CHANGE", destinationID: destination.destinationId)
-                let second = await #expect(throws: SellingPartnerError.self) {
+                // Without a processing directive, as users met Amazon's refusal.
+                let bare = await #expect(throws: SellingPartnerError.self) {
                     try await seller.createSubscription(to: "ORDER_CHANGE", destinationID: destination.destinationId)
+                }
+                #expect(bare?.status == 400)
+
+                // One subscription per notification type.
+                let directive = ProcessingDirective(eventFilter: EventFilter(eventFilterType: "ORDER_CHANGE"))
+                _ = try await seller.createSubscription(to: "ORDER_CHANGE", destinationID: destination.destinationId, processingDirective: directive)
+                let second = await #expect(throws: SellingPartnerError.self) {
+                    try await seller.createSubscription(to: "ORDER_CHANGE", destinationID: destination.destinationId, processingDirective: directive)
                 }
                 #expect(second?.status == 409)
             }

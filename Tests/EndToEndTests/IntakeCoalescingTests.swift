@@ -46,6 +46,7 @@ struct IntakeCoalescingTests {
             var configuration = SQSIntakeConfiguration(queueURL: queueURL)
             configuration.waitSeconds = 1
             configuration.coalesceSeconds = 5
+            configuration.receivers = 1  // the burst arrives as one batch
             let intake = SQSOrderChangeIntake(
                 configuration: configuration,
                 sqs: try SQSClient(queueURL: queueURL, region: "us-east-1", credentials: StaticCredentialProvider(user), http: http),

@@ -3,16 +3,17 @@ import RequestSigning
 /// Where the AWS credentials that sign SQS and STS calls come from.
 ///
 /// Contract: ``credentials()`` answers valid credentials, fetching or refreshing them as needed
-/// (temporary ones before they expire); ``invalidate()`` is called when AWS answered that the
-/// credentials a call was signed with have expired, and the next ``credentials()`` must not
-/// answer them again. Neither logs a secret.
+/// (temporary ones before they expire); ``invalidate(accessKeyID:)`` is called when AWS
+/// answered that the credentials a call was signed with have expired, and the next
+/// ``credentials()`` must not answer those again. Neither logs a secret.
 public protocol AWSCredentialProvider: Sendable {
     func credentials() async throws -> AWSCredentials
-    func invalidate() async
+    /// AWS answered that the credentials with this access key have expired.
+    func invalidate(accessKeyID: String) async
 }
 
 extension AWSCredentialProvider {
-    public func invalidate() async {}
+    public func invalidate(accessKeyID: String) async {}
 }
 
 /// The credentials AWS's tools would use without further settings: the environment's

@@ -44,10 +44,24 @@ public actor AssumeRoleCredentialProvider: AWSCredentialProvider {
         let task = Task { try await self.assume() }
         refreshing = task
         defer { refreshing = nil }
-        let fresh = try await task.value
+        let fresh: STSClient.TemporaryCredentials
+        do {
+            fresh = try await task.value
+        } catch {
+            // STS failed inside the refresh margin: the credentials in hand still sign until
+            // they expire, and the next call tries STS again.
+            if let cached, cached.expiration > now() { return cached.credentials }
+            throw error
+        }
         cached = fresh
         cachedAt = now()
         return fresh.credentials
+    }
+
+    /// Drops the credentials in hand, unless they were fetched again since the call that was
+    /// refused was signed (several calls refused together fetch once).
+    public func invalidate(accessKeyID: String) {
+        if cached?.credentials.accessKeyID == accessKeyID { cached = nil }
     }
 
     public func invalidate() { cached = nil }

@@ -61,8 +61,11 @@ public struct AWSCaller: Sendable {
         var attempt = 1
         while true {
             let failure: AWSServiceError
+            var signedWith: String?
             do {
-                let answer = try await postOnce(headers: headers, body: body, timeout: timeout)
+                let credentials = try await credentials.credentials()
+                signedWith = credentials.accessKeyID
+                let answer = try await postOnce(credentials, headers: headers, body: body, timeout: timeout)
                 if (200..<300).contains(answer.status) { return answer }
                 let (code, message, requestID) = readError(answer)
                 failure = AWSServiceError(service: service, action: action, status: answer.status, code: code, message: message, requestID: requestID)
@@ -74,9 +77,9 @@ public struct AWSCaller: Sendable {
                 try Task.checkCancellation()
                 failure = AWSServiceError(service: service, action: action, status: 0, code: "Transport", message: String(describing: error))
             }
-            if failure.isExpiredCredentials, !refreshedCredentials {
+            if failure.isExpiredCredentials, !refreshedCredentials, let signedWith {
                 refreshedCredentials = true
-                await credentials.invalidate()
+                await credentials.invalidate(accessKeyID: signedWith)
                 continue
             }
             guard failure.isRetryable, attempt < retry.maxAttempts else { throw failure }
@@ -85,8 +88,8 @@ public struct AWSCaller: Sendable {
         }
     }
 
-    private func postOnce(headers: [(String, String)], body: [UInt8], timeout: TimeInterval) async throws -> Answer {
-        let signer = SigV4Signer(credentials: try await credentials.credentials(), region: region, service: service)
+    private func postOnce(_ credentials: AWSCredentials, headers: [(String, String)], body: [UInt8], timeout: TimeInterval) async throws -> Answer {
+        let signer = SigV4Signer(credentials: credentials, region: region, service: service)
         var request = HTTPClientRequest(url: endpoint)
         request.method = .POST
         for (name, value) in headers { request.headers.add(name: name, value: value) }

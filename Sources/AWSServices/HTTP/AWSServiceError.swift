@@ -22,8 +22,22 @@ public struct AWSServiceError: Error, Sendable, CustomStringConvertible {
         self.action = action
         self.status = status
         self.code = code
-        self.message = message
+        self.message = Self.redacted(message)
         self.requestID = requestID
+    }
+
+    /// A service's message without what must not reach a log: a signature refusal may echo the
+    /// canonical request and string to sign, with the session token among the headers. Kept:
+    /// the first line, up to any echo, at most 300 characters, token headers blanked.
+    static func redacted(_ message: String) -> String {
+        var text = Substring(message)
+        for marker in ["The Canonical String", "The String-to-Sign", "Canonical String for this request"] {
+            if let range = text.range(of: marker) { text = text[..<range.lowerBound] }
+        }
+        if let newline = text.firstIndex(where: \.isNewline) { text = text[..<newline] }
+        let result = String(text.prefix(300)).trimmingCharacters(in: .whitespaces)
+        guard let token = try? Regex(#"(?i)x-amz-security-token\s*[:=]\s*[^\s'",;]*"#) else { return result }
+        return result.replacing(token, with: "x-amz-security-token:<redacted>")
     }
 
     /// Throttling, a server error or no answer: worth repeating after a pause.
@@ -49,7 +63,8 @@ public struct AWSServiceError: Error, Sendable, CustomStringConvertible {
         "RequestLimitExceeded", "BandwidthLimitExceeded", "LimitExceededException", "SlowDown", "PriorRequestNotComplete",
         "EC2ThrottledException", "KmsThrottled", "ServiceUnavailable", "InternalError", "InternalFailure", "RequestTimeout",
     ]
-    static let expiredCodes: Set<String> = ["ExpiredToken", "ExpiredTokenException", "RequestExpired"]
+    /// `RequestExpired` is not here: it means the signing clock is off, not the credentials.
+    static let expiredCodes: Set<String> = ["ExpiredToken", "ExpiredTokenException"]
     static let accessCodes: Set<String> = [
         "SignatureDoesNotMatch", "InvalidClientTokenId", "UnrecognizedClientException", "AccessDenied",
         "AccessDeniedException", "MissingAuthenticationToken", "IncompleteSignature", "InvalidSignatureException",
