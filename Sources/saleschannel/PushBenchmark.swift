@@ -103,6 +103,11 @@ struct PushBenchmark: AsyncParsableCommand {
             """.write(to: folder.appendingPathComponent("push.yaml"), atomically: true, encoding: .utf8)
         var environment = ["LWA_CLIENT_SECRET": "sandbox-client-secret", "LWA_REFRESH_TOKEN": "Atzr|sandbox-refresh-token"]
         environment.merge(aws) { $1 }
+        // As at Amazon, nothing is published before the seller is subscribed.
+        let subscribing = try ScaleOutBenchmark.Worker.start(["notifications", "setup", "--config", folder.appendingPathComponent("push.yaml").path],
+                                                             in: folder, name: "setup", environment: environment)
+        subscribing.wait()
+        guard subscribing.output().contains("subscribed (") else { throw CommandFailure("notifications setup failed:\n\(subscribing.output())", status: 1) }
         let workerStarted = Date()
         let worker = try ScaleOutBenchmark.Worker.start(["run", "--config", folder.appendingPathComponent("push.yaml").path, "--quiet"],
                                                         in: folder, name: "worker", environment: environment)

@@ -1,5 +1,6 @@
 import AWSServices
 import AWSServicesTesting
+import AmazonNotifications
 import AsyncHTTPClient
 import Foundation
 import NIOCore
@@ -159,7 +160,10 @@ struct PushIntakeTests {
         let user = try await moto.bootstrap(http: http)
         let sqs = try SQSClient(queueURL: moto.endpoint + "000000000000/x", region: "us-east-1", credentials: StaticCredentialProvider(user), http: http)
         let queueURL = try await sqs.createQueue(named: "order-change")
-        let setup = try await AmazonWorkflowTests.start(orders: 20, faults: "")
+        let setup = try await AmazonWorkflowTests.start(
+            orders: 200, faults: "", timeScale: 3600,
+            sandboxArguments: ["--existing-share", "0", "--notify-queue-url", queueURL, "--notify-endpoint", moto.endpoint, "--notify-region", "us-east-1"],
+            sandboxEnvironment: ["AWS_ACCESS_KEY_ID": user.accessKeyID, "AWS_SECRET_ACCESS_KEY": user.secretAccessKey])
         defer { kill(setup.sandbox.process.processIdentifier, SIGKILL); setup.sandbox.process.waitUntilExit() }
         try Self.deployment(sandbox: setup.baseURL, queueURL: queueURL, endpoint: moto.endpoint)
             .write(to: setup.cli.directory.appendingPathComponent("push.yaml"), atomically: true, encoding: .utf8)
@@ -181,6 +185,21 @@ struct PushIntakeTests {
         #expect(created.stdout.contains("seller A1SANDBOXSELLER: subscribed ("), "\(created.stdout)")
         #expect(created.stdout.contains("marketplaces ATVPDKIKX0DER, changes OrderStatusChange,BuyerRequestedChange"))
 
+        // Once subscribed, the sandbox publishes; what it sends is what Amazon's schema states,
+        // checked by jsonschema (PyPI) against OrderChangeNotification.json itself.
+        var bodies: [String] = []
+        for _ in 0..<20 where bodies.count < 10 {
+            bodies += try await sqs.receiveMessages(queueURL: queueURL, maxMessages: 10, waitSeconds: 1).map(\.body)
+        }
+        #expect(!bodies.isEmpty, "the sandbox published nothing once subscribed")
+        for body in bodies {
+            let notice = try OrderChangeNotification.parse(body)
+            #expect(notice.deviations.isEmpty, "\(notice.deviations)")
+            #expect(notice.sellerID == "A1SANDBOXSELLER" && notice.marketplaceID == "ATVPDKIKX0DER")
+        }
+        let validation = try Self.validate(bodies, in: setup.cli.directory)
+        #expect(validation.status == 0, "jsonschema: \(validation.output)")
+
         let again = try notifications("setup")
         #expect(again.status == 0, "\(again.stderr)")
         #expect(again.stdout.contains("already sends to") && again.stdout.contains("subscribed already"), "\(again.stdout)")
@@ -199,6 +218,36 @@ struct PushIntakeTests {
             #expect(!(output.stdout + output.stderr).contains(user.secretAccessKey))
             #expect(!(output.stdout + output.stderr).contains("sandbox-client-secret"))
         }
+    }
+
+    /// Validates each body against Amazon's `OrderChangeNotification.json` with Python's
+    /// jsonschema (Draft 7, as the schema declares).
+    static func validate(_ bodies: [String], in folder: URL) throws -> (status: Int32, output: String) {
+        let schema = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+            .appendingPathComponent("../../Tests/AWSServicesTests/Fixtures/OrderChangeNotification.json").standardized.path
+        let messages = folder.appendingPathComponent("messages.json")
+        try JSONSerialization.data(withJSONObject: bodies).write(to: messages)
+        let script = """
+            import json, sys, jsonschema
+            schema = json.load(open(sys.argv[1]))
+            for body in json.load(open(sys.argv[2])):
+                jsonschema.Draft7Validator(schema).validate(json.loads(body))
+            print("valid")
+            """
+        let output = folder.appendingPathComponent("validation.txt").path
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 1, output, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        let argv = ["/usr/bin/env", "python3", "-c", script, schema, messages.path]
+        let cArguments = argv.map { strdup($0) } + [nil]
+        defer { cArguments.forEach { free($0) } }
+        var pid: pid_t = 0
+        guard posix_spawn(&pid, argv[0], &actions, nil, cArguments, environ) == 0 else { return (-1, "python3 did not start") }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
+        return ((status >> 8) & 0xff, (try? String(contentsOfFile: output, encoding: .utf8)) ?? "")
     }
 
     /// Orders whose latest change before `before` was published (not lost) and sent by then:
