@@ -177,7 +177,7 @@ let package = Package(
         .testTarget(
             name: "RequestSigningTests",
             dependencies: [
-                "RequestSigning",
+                "RequestSigning", "AWSServices", "AWSServicesTesting",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
             resources: [.copy("Fixtures")]

@@ -4,6 +4,7 @@ import Foundation
 import NIOCore
 import NIOHTTP1
 import RequestSigning
+import Synchronization
 
 /// A `moto_server` (PyPI `moto[server]`) on a free loopback port, checking every signature
 /// after the bootstrap: the first three calls (an IAM user allowed everything, its policy and
@@ -13,6 +14,7 @@ public final class ThrowawayMoto: Sendable {
     public let port: Int
     let pid: pid_t
     let folder: URL
+    private let stopped = Mutex(false)
     public var endpoint: String { "http://127.0.0.1:\(port)/" }
 
     /// Whether `moto_server` can be started here.
@@ -43,17 +45,27 @@ public final class ThrowawayMoto: Sendable {
         let cArguments = argv.map { strdup($0) } + [nil]
         let cEnvironment = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
         defer { (cArguments + cEnvironment).forEach { free($0) } }
+        // A process group of its own: `moto_server` may be a launcher (a pyenv shim) whose
+        // Python child must be stopped with it.
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETPGROUP))
+        posix_spawnattr_setpgroup(&attributes, 0)
         var child: pid_t = 0
-        let spawned = posix_spawn(&child, executable, &actions, nil, cArguments, cEnvironment)
+        let spawned = posix_spawn(&child, executable, &actions, &attributes, cArguments, cEnvironment)
         guard spawned == 0 else { throw Failure("could not start moto_server: \(String(cString: strerror(spawned)))") }
         pid = child
     }
 
     deinit { stop() }
 
-    /// Stops the server (SIGKILL: the development server may ignore gentler signals).
+    /// Stops the server and whatever it started (SIGKILL to its process group: the development
+    /// server may ignore gentler signals).
     public func stop() {
-        if kill(pid, SIGKILL) == 0 {
+        guard !stopped.withLock({ stopped in defer { stopped = true }; return stopped }) else { return }
+        kill(-pid, SIGKILL)
+        if kill(pid, SIGKILL) == 0 || errno == ESRCH {
             var status: Int32 = 0
             while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
         }

@@ -4,64 +4,14 @@ import NIOCore
 import NIOHTTP1
 import RequestSigning
 import Testing
+import AWSServices
+import AWSServicesTesting
 
 /// Real SQS calls (CreateQueue, SendMessage, ReceiveMessage, DeleteMessage) signed by our SigV4
 /// and sent with async-http-client to a local `moto_server` that checks signatures; a wrong
 /// secret is refused with `SignatureDoesNotMatch`.
-@Suite(.serialized)
+@Suite(.serialized, .enabled(if: ThrowawayMoto.isAvailable || ProcessInfo.processInfo.environment["CI"] != nil, Comment(rawValue: ThrowawayMoto.skipReason)))
 struct MotoSQSTests {
-    /// A `moto_server` on a free loopback port, signature checking on after the first three calls.
-    final class MotoServer: @unchecked Sendable {
-        let process = Process()
-        let port: Int
-        var endpoint: String { "http://127.0.0.1:\(port)/" }
-
-        init() throws {
-            port = try Self.freePort()
-            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            process.arguments = ["moto_server", "-H", "127.0.0.1", "-p", String(port)]
-            process.environment = ProcessInfo.processInfo.environment.merging(["INITIAL_NO_AUTH_ACTION_COUNT": "3"]) { $1 }
-            process.standardOutput = FileHandle.nullDevice
-            process.standardError = FileHandle.nullDevice
-            try process.run()
-        }
-
-        /// Stops the server (SIGKILL: the development server may ignore gentler signals).
-        func stop() {
-            guard process.isRunning else { return }
-            kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
-        }
-
-        static func freePort() throws -> Int {
-            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-            defer { close(fd) }
-            var address = sockaddr_in()
-            address.sin_family = sa_family_t(AF_INET)
-            address.sin_addr.s_addr = inet_addr("127.0.0.1")
-            address.sin_port = 0
-            var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-            let bound = withUnsafeMutablePointer(to: &address) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
-            }
-            guard bound else { throw SigningError("no free port") }
-            return Int(UInt16(bigEndian: address.sin_port))
-        }
-
-        /// Waits until the server answers, up to 20 seconds.
-        func waitUntilReady(client: HTTPClient) async throws {
-            for _ in 0..<200 {
-                if let response = try? await client.execute(HTTPClientRequest(url: endpoint + "moto-api/"), timeout: .seconds(1)),
-                    response.status.code < 500
-                {
-                    return
-                }
-                try await Task.sleep(for: .milliseconds(100))
-            }
-            throw SigningError("moto_server did not start on port \(port) (pip install 'moto[server]')")
-        }
-    }
-
     struct Reply {
         var status: UInt
         var body: String
@@ -73,28 +23,11 @@ struct MotoSQSTests {
         var request = HTTPClientRequest(url: url)
         request.method = .POST
         request.headers.add(name: "Content-Type", value: "application/x-www-form-urlencoded; charset=utf-8")
-        let body = form.map { "\(formEncode($0.0))=\(formEncode($0.1))" }.joined(separator: "&")
+        let body = AWSFormEncoding.encode(form)
         try request.signV4(with: signer, body: Array(body.utf8))
         let response = try await client.execute(request, timeout: .seconds(15))
         let bytes = try await response.body.collect(upTo: 1 << 20)
         return Reply(status: response.status.code, body: String(buffer: bytes))
-    }
-
-    /// Form encoding as AWS's query-protocol clients write it (Python's `urlencode`): ASCII
-    /// letters, digits and `-._~` stay, a space becomes `+`, every other byte `%XX`. moto checks the
-    /// signature over the body re-encoded this way, so the test sends exactly that.
-    static func formEncode(_ text: String) -> String {
-        var out = ""
-        for byte in text.utf8 {
-            switch byte {
-            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
-                UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"):
-                out.append(Character(UnicodeScalar(byte)))
-            case UInt8(ascii: " "): out.append("+")
-            default: out += String(format: "%%%02X", byte)
-            }
-        }
-        return out
     }
 
     static func element(_ name: String, in xml: String) -> String? {
@@ -103,11 +36,11 @@ struct MotoSQSTests {
     }
 
     @Test func signedSQSCallsAreAcceptedAndAWrongSecretIsRefused() async throws {
-        let moto = try MotoServer()
+        let moto = try ThrowawayMoto()
         defer { moto.stop() }
         let client = HTTPClient(eventLoopGroupProvider: .singleton)
         do {
-            try await moto.waitUntilReady(client: client)
+            try await moto.waitUntilReady(http: client)
             // The three unchecked calls: an IAM user allowed everything, and its access key.
             let bootstrap = SigV4Signer(credentials: AWSCredentials(accessKeyID: "AKIABOOTSTRAP", secretAccessKey: "unused"), region: "us-east-1", service: "iam")
             _ = try await Self.call(client, url: moto.endpoint, form: [("Action", "CreateUser"), ("UserName", "saleschannel"), ("Version", "2010-05-08")], signer: bootstrap)
