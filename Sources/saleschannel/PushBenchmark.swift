@@ -67,19 +67,7 @@ struct PushBenchmark: AsyncParsableCommand {
         guard let endpoint else { throw CommandFailure("the sandbox did not start: \(sandbox.output())", status: 1) }
 
         let source = { (plugin: String) in
-            """
-              - plugin: \(plugin)
-                endpoint: \(endpoint)
-                lwaEndpoint: \(endpoint)/auth/o2/token
-                sellerId: A1SANDBOXSELLER
-                marketplaceIds: ATVPDKIKX0DER
-                clientId: amzn1.application-oa2-client.sandbox
-                clientSecret: ${LWA_CLIENT_SECRET}
-                refreshToken: ${LWA_REFRESH_TOKEN}
-                timeScale: \(Int(timeScale))
-                beforeLagSeconds: 2
-                initialLookbackHours: 1
-            """
+            ScaleOutBenchmark.sandboxSource(plugin: plugin, endpoint: endpoint, settings: ["timeScale: \(Int(timeScale))", "initialLookbackHours: 1"])
         }
         try """
             store: { plugin: sqlite, path: push.sqlite }

@@ -90,20 +90,7 @@ struct ScaleOutBenchmark: AsyncParsableCommand {
     ) async throws -> Figures {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let source = { (plugin: String) in
-            """
-              - plugin: \(plugin)
-                endpoint: \(endpoint)
-                lwaEndpoint: \(endpoint)/auth/o2/token
-                sellerId: A1SANDBOXSELLER
-                marketplaceIds: ATVPDKIKX0DER
-                clientId: amzn1.application-oa2-client.sandbox
-                clientSecret: ${LWA_CLIENT_SECRET}
-                refreshToken: ${LWA_REFRESH_TOKEN}
-                beforeLagSeconds: 2
-                timeScale: 60
-                rateLimits: false
-                initialLookbackHours: 100
-            """
+            Self.sandboxSource(plugin: plugin, endpoint: endpoint, settings: ["timeScale: 60", "rateLimits: false", "initialLookbackHours: 100"])
         }
         try """
             store: \(store)
@@ -161,6 +148,16 @@ struct ScaleOutBenchmark: AsyncParsableCommand {
         configuration.schema = postgres.schema
         configuration.poolSize = 2
         return PostgresChannelStore(database: PostgresStoreDatabase(configuration, access: .migrate))
+    }
+
+    /// A deployment's source section for a `saleschannel sandbox` process's seller, its secrets
+    /// from `LWA_CLIENT_SECRET` and `LWA_REFRESH_TOKEN`, with more `settings` lines.
+    static func sandboxSource(plugin: String, endpoint: String, settings: [String]) -> String {
+        ([
+            "  - plugin: \(plugin)", "    endpoint: \(endpoint)", "    lwaEndpoint: \(endpoint)/auth/o2/token", "    sellerId: A1SANDBOXSELLER",
+            "    marketplaceIds: ATVPDKIKX0DER", "    clientId: amzn1.application-oa2-client.sandbox", "    clientSecret: ${LWA_CLIENT_SECRET}",
+            "    refreshToken: ${LWA_REFRESH_TOKEN}", "    beforeLagSeconds: 2",
+        ] + settings.map { "    " + $0 }).joined(separator: "\n")
     }
 
     /// A child process of this executable, its output in a file, reaped with its resource use.
