@@ -58,13 +58,7 @@ struct PushBenchmark: AsyncParsableCommand {
              "--notify-drops", String(drops), "--notify-duplicates", String(duplicates)],
             in: folder, name: "sandbox", environment: aws)
         defer { sandbox.stop(signal: SIGKILL) }
-        var endpoint: String?
-        for _ in 0..<300 where endpoint == nil {
-            try await Task.sleep(for: .milliseconds(100))
-            endpoint = sandbox.output().split(separator: "\n").first { $0.hasPrefix("Amazon sandbox listening on ") }
-                .map { String($0.dropFirst("Amazon sandbox listening on ".count)) }
-        }
-        guard let endpoint else { throw CommandFailure("the sandbox did not start: \(sandbox.output())", status: 1) }
+        let endpoint = try await sandbox.sandboxEndpoint()
 
         let source = { (plugin: String) in
             ScaleOutBenchmark.sandboxSource(plugin: plugin, endpoint: endpoint, settings: ["timeScale: \(Int(timeScale))", "initialLookbackHours: 1"])

@@ -50,13 +50,7 @@ struct ScaleOutBenchmark: AsyncParsableCommand {
         let sandbox = try Worker.start(["sandbox", "--port", "0", "--orders", String(orders), "--seed", "3", "--existing-share", "1",
                                         "--no-rate-limits", "--before-lag", "1"], in: folder, name: "sandbox")
         defer { sandbox.stop(signal: SIGKILL) }
-        var endpoint: String?
-        for _ in 0..<300 where endpoint == nil {
-            try await Task.sleep(for: .milliseconds(100))
-            endpoint = sandbox.output().split(separator: "\n").first { $0.hasPrefix("Amazon sandbox listening on ") }
-                .map { String($0.dropFirst("Amazon sandbox listening on ".count)) }
-        }
-        guard let endpoint else { throw CommandFailure("the sandbox did not start: \(sandbox.output())", status: 1) }
+        let endpoint = try await sandbox.sandboxEndpoint()
         let expected = try await Self.expectedOrders(endpoint)
         print("scale-out: \(orders) orders at the sandbox, \(expected) to import (every MFN order, the shipped FBA ones); \(ProcessInfo.processInfo.activeProcessorCount) cores")
 
@@ -190,6 +184,17 @@ struct ScaleOutBenchmark: AsyncParsableCommand {
         }
 
         func output() -> String { (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? "" }
+
+        /// The base URL a `saleschannel sandbox` child prints once it listens (waits up to 30 s).
+        func sandboxEndpoint() async throws -> String {
+            for _ in 0..<300 {
+                if let line = output().split(separator: "\n").first(where: { $0.hasPrefix("Amazon sandbox listening on ") }) {
+                    return String(line.dropFirst("Amazon sandbox listening on ".count))
+                }
+                try await Task.sleep(for: .milliseconds(100))
+            }
+            throw CommandFailure("the sandbox did not start: \(output())", status: 1)
+        }
 
         /// Whether the process has ended (it is not reaped: ``wait()`` still reads its usage).
         var hasExited: Bool {
