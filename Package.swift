@@ -27,6 +27,7 @@ let package = Package(
         .library(name: "AmazonMFN", targets: ["AmazonMFN"]),
         .library(name: "AmazonFBA", targets: ["AmazonFBA"]),
         .library(name: "SalesChannelTesting", targets: ["SalesChannelTesting"]),
+        .library(name: "ChildProcesses", targets: ["ChildProcesses"]),
         .executable(name: "saleschannel", targets: ["saleschannel"]),
         .plugin(name: "scaffold-sink", targets: ["ScaffoldSink"]),
         .plugin(name: "check-deployment", targets: ["CheckDeployment"]),
@@ -97,7 +98,7 @@ let package = Package(
         .target(
             name: "AWSServicesTesting",
             dependencies: [
-                "AWSServices", "RequestSigning",
+                "AWSServices", "RequestSigning", "ChildProcesses",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -140,7 +141,8 @@ let package = Package(
         ),
         .target(name: "ERPHandoff", dependencies: ["SalesChannel", "RequestSigning"]),
         .target(name: "Notifiers", dependencies: ["SalesChannel", "ERPHandoff", "RequestSigning"]),
-        .target(name: "SalesChannelTesting", dependencies: ["SalesChannel"]),
+        .target(name: "ChildProcesses"),
+        .target(name: "SalesChannelTesting", dependencies: ["SalesChannel", "ChildProcesses"]),
         .executableTarget(
             name: "saleschannel",
             dependencies: [
@@ -160,6 +162,7 @@ let package = Package(
                 "AWSServices",
                 "AWSServicesTesting",
                 "SalesChannelTesting",
+                "ChildProcesses",
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -170,14 +173,14 @@ let package = Package(
         .testTarget(
             name: "SalesChannelTests",
             dependencies: [
-                "SalesChannel", "SalesChannelTesting", "CustomerPolicies",
+                "SalesChannel", "SalesChannelTesting", "CustomerPolicies", "ChildProcesses",
                 .product(name: "MetricsTestKit", package: "swift-metrics"),
             ]
         ),
         .testTarget(
             name: "RequestSigningTests",
             dependencies: [
-                "RequestSigning", "AWSServices", "AWSServicesTesting",
+                "RequestSigning", "AWSServices", "AWSServicesTesting", "ChildProcesses",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
             resources: [.copy("Fixtures")]
@@ -185,7 +188,7 @@ let package = Package(
         .testTarget(
             name: "AWSServicesTests",
             dependencies: [
-                "AWSServices", "AWSServicesTesting", "RequestSigning", "AmazonNotifications", "SalesChannel", "SalesChannelTesting",
+                "AWSServices", "AWSServicesTesting", "RequestSigning", "AmazonNotifications", "SalesChannel", "SalesChannelTesting", "ChildProcesses",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
             resources: [.copy("Fixtures")]
@@ -214,7 +217,7 @@ let package = Package(
             name: "EndToEndTests",
             dependencies: [
                 "SalesChannel", "SalesChannelSQLite", "SalesChannelPostgres", "SalesChannelTesting", "saleschannel", "ERPHandoff", "RequestSigning",
-                "AmazonSellingPartner", "AmazonChannel", "AmazonSandbox", "AWSServices", "AWSServicesTesting", "AmazonNotifications",
+                "AmazonSellingPartner", "AmazonChannel", "AmazonSandbox", "AWSServices", "AWSServicesTesting", "AmazonNotifications", "ChildProcesses",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOFoundationCompat", package: "swift-nio"),
                 .product(name: "GRDB", package: "GRDB.swift"),

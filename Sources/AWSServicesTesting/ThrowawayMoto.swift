@@ -1,5 +1,6 @@
 import AWSServices
 import AsyncHTTPClient
+import ChildProcesses
 import Foundation
 import NIOCore
 import NIOHTTP1
@@ -12,7 +13,7 @@ import Synchronization
 /// signed with a key moto's IAM knows. It serves SQS, STS and IAM on one port.
 public final class ThrowawayMoto: Sendable {
     public let port: Int
-    let pid: pid_t
+    let process: ChildProcess
     let folder: URL
     private let stopped = Mutex(false)
     public var endpoint: String { "http://127.0.0.1:\(port)/" }
@@ -32,30 +33,15 @@ public final class ThrowawayMoto: Sendable {
         port = try Self.freePort()
         folder = FileManager.default.temporaryDirectory.appendingPathComponent("saleschannel-moto-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        let argv = [executable, "-H", "127.0.0.1", "-p", String(port)]
         var environment = ProcessInfo.processInfo.environment
         environment["INITIAL_NO_AUTH_ACTION_COUNT"] = "3"
-        let outputPath = folder.appendingPathComponent("moto.log").path
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, outputPath, O_WRONLY | O_CREAT | O_TRUNC, 0o666)
-        posix_spawn_file_actions_adddup2(&actions, 1, 2)
-        let cArguments = argv.map { strdup($0) } + [nil]
-        let cEnvironment = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
-        defer { (cArguments + cEnvironment).forEach { free($0) } }
         // A process group of its own: `moto_server` may be a launcher (a pyenv shim) whose
         // Python child must be stopped with it.
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETPGROUP))
-        posix_spawnattr_setpgroup(&attributes, 0)
-        var child: pid_t = 0
-        let spawned = posix_spawn(&child, executable, &actions, &attributes, cArguments, cEnvironment)
-        guard spawned == 0 else { throw Failure("could not start moto_server: \(String(cString: strerror(spawned)))") }
-        pid = child
+        do {
+            process = try ChildProcess(
+                executable: executable, arguments: ["-H", "127.0.0.1", "-p", String(port)], environment: environment,
+                standardOutput: .file(folder.appendingPathComponent("moto.log").path), standardError: .standardOutput, ownProcessGroup: true)
+        } catch { throw Failure("could not start moto_server: \(error)") }
     }
 
     deinit { stop() }
@@ -64,11 +50,9 @@ public final class ThrowawayMoto: Sendable {
     /// server may ignore gentler signals).
     public func stop() {
         guard !stopped.withLock({ stopped in defer { stopped = true }; return stopped }) else { return }
-        kill(-pid, SIGKILL)
-        if kill(pid, SIGKILL) == 0 || errno == ESRCH {
-            var status: Int32 = 0
-            while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
-        }
+        process.signalGroup(SIGKILL)
+        process.signal(SIGKILL)
+        process.waitUntilExit()
         try? FileManager.default.removeItem(at: folder)
     }
 

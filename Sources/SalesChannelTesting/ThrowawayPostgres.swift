@@ -1,3 +1,4 @@
+import ChildProcesses
 import Foundation
 
 /// A PostgreSQL server of its own, for tests and benchmarks: a cluster made with `initdb` in a
@@ -78,24 +79,14 @@ public final class ThrowawayPostgres: Sendable {
             argv = [runuser, "-u", runAs, "--"] + argv
         }
         // Output to a file, not a pipe: the server `pg_ctl` starts keeps its descriptors open.
-        // posix_spawn and waitpid, not Foundation's Process, whose wait can hang in a test
-        // process's concurrency threads.
+        // A ChildProcess, so that server inherits no descriptor of this process (see its notes).
         let outputPath = folder.appendingPathComponent("\(tool).out").path
-        var actions: posix_spawn_file_actions_t = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, outputPath, O_WRONLY | O_CREAT | O_TRUNC, 0o666)
-        posix_spawn_file_actions_adddup2(&actions, 1, 2)
-        var pid: pid_t = 0
-        let cArguments = argv.map { strdup($0) } + [nil]
-        defer { cArguments.forEach { free($0) } }
-        let spawned = posix_spawn(&pid, argv[0], &actions, nil, cArguments, environ)
-        guard spawned == 0 else { throw Failure("could not start \(argv[0]): \(String(cString: strerror(spawned)))") }
-        var status: Int32 = 0
-        while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
+        let child: ChildProcess
+        do {
+            child = try ChildProcess(executable: argv[0], arguments: Array(argv.dropFirst()), standardOutput: .file(outputPath), standardError: .standardOutput)
+        } catch { throw Failure("\(error)") }
+        let exited = child.shellStatus
         let printed = (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? ""
-        let exited = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
         guard exited == 0 else {
             let log = (try? String(contentsOf: folder.appendingPathComponent("server.log"), encoding: .utf8)) ?? ""
             throw Failure("\(tool) failed (status \(exited)): \(printed)\(log.isEmpty ? "" : "\nserver log:\n" + log.suffix(2000))")

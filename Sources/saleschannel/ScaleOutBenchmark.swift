@@ -1,4 +1,5 @@
 import ArgumentParser
+import ChildProcesses
 import Foundation
 #if canImport(FoundationNetworking)
     import FoundationNetworking
@@ -156,30 +157,25 @@ struct ScaleOutBenchmark: AsyncParsableCommand {
 
     /// A child process of this executable, its output in a file, reaped with its resource use.
     final class Worker {
-        let pid: pid_t
+        let process: ChildProcess
         let outputPath: String
+        var pid: pid_t { process.processIdentifier }
 
         static func start(_ arguments: [String], in folder: URL, name: String, environment: [String: String] = [:]) throws -> Worker {
             let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path
             let outputPath = folder.appendingPathComponent("\(name).log").path
-            var actions = posix_spawn_file_actions_t()
-            posix_spawn_file_actions_init(&actions)
-            defer { posix_spawn_file_actions_destroy(&actions) }
-            posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-            posix_spawn_file_actions_addopen(&actions, 1, outputPath, O_WRONLY | O_CREAT | O_APPEND, 0o644)
-            posix_spawn_file_actions_adddup2(&actions, 1, 2)
-            let argv = ([executable] + arguments).map { strdup($0) } + [nil]
-            defer { argv.forEach { free($0) } }
-            let merged = ProcessInfo.processInfo.environment.merging(environment) { $1 }.map { strdup("\($0.key)=\($0.value)") } + [nil]
-            defer { merged.forEach { free($0) } }
-            var pid: pid_t = 0
-            let result = posix_spawn(&pid, executable, &actions, nil, argv, merged)
-            guard result == 0 else { throw CommandFailure("could not start \(name): \(String(cString: strerror(result)))", status: 1) }
-            return Worker(pid: pid, outputPath: outputPath)
+            do {
+                let process = try ChildProcess(
+                    executable: executable, arguments: arguments, environment: ProcessInfo.processInfo.environment.merging(environment) { $1 },
+                    standardOutput: .file(outputPath, append: true), standardError: .standardOutput)
+                return Worker(process: process, outputPath: outputPath)
+            } catch {
+                throw CommandFailure("could not start \(name): \(error)", status: 1)
+            }
         }
 
-        init(pid: pid_t, outputPath: String) {
-            self.pid = pid
+        init(process: ChildProcess, outputPath: String) {
+            self.process = process
             self.outputPath = outputPath
         }
 
@@ -197,24 +193,15 @@ struct ScaleOutBenchmark: AsyncParsableCommand {
         }
 
         /// Whether the process has ended (it is not reaped: ``wait()`` still reads its usage).
-        var hasExited: Bool {
-            var info = siginfo_t()
-            return waitid(P_PID, id_t(pid), &info, WEXITED | WNOHANG | WNOWAIT) == 0 && info._sifields._sigchld.si_pid == pid
-        }
+        var hasExited: Bool { !process.isRunning }
 
         /// Waits for the process to end. - Returns: its CPU time and peak memory.
         @discardableResult
-        func wait() -> (cpuSeconds: Double, peakRSSMiB: Int) {
-            var status: Int32 = 0
-            var usage = rusage()
-            while wait4(pid, &status, 0, &usage) == -1 && errno == EINTR {}
-            let cpu = Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
-            return (cpu, usage.ru_maxrss / 1024)
-        }
+        func wait() -> (cpuSeconds: Double, peakRSSMiB: Int) { process.usage }
 
         @discardableResult
         func stop(signal: Int32) -> (cpuSeconds: Double, peakRSSMiB: Int) {
-            kill(pid, signal)
+            process.signal(signal)
             return wait()
         }
     }

@@ -1,5 +1,6 @@
 import AWSServices
 import AsyncHTTPClient
+import ChildProcesses
 import Foundation
 import RequestSigning
 import Synchronization
@@ -9,9 +10,9 @@ import Testing
 /// scripted server; pauses are taken on an injected sleep, never waited.
 @Suite struct RetryTests {
     /// A Python `http.server` answering a script (Fixtures/scripted_server.py), started with
-    /// posix_spawn and reaped with waitpid (Foundation's Process can hang a test's threads).
+    /// as a ChildProcess.
     final class ScriptedServer: Sendable {
-        let pid: pid_t
+        let process: ChildProcess
         let log: URL
         let port: Int
 
@@ -22,15 +23,7 @@ import Testing
             log = folder.appendingPathComponent("requests.log")
             let output = folder.appendingPathComponent("port").path
             let argv = ["/usr/bin/env", "python3", script.path, String(decoding: try JSONSerialization.data(withJSONObject: answers), as: UTF8.self), log.path]
-            var actions = posix_spawn_file_actions_t()
-            posix_spawn_file_actions_init(&actions)
-            defer { posix_spawn_file_actions_destroy(&actions) }
-            posix_spawn_file_actions_addopen(&actions, 1, output, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-            let cArguments = argv.map { strdup($0) } + [nil]
-            defer { cArguments.forEach { free($0) } }
-            var child: pid_t = 0
-            guard posix_spawn(&child, argv[0], &actions, nil, cArguments, environ) == 0 else { throw CancellationError() }
-            pid = child
+            process = try ChildProcess(executable: argv[0], arguments: Array(argv.dropFirst()), standardOutput: .file(output))
             var port: Int?
             for _ in 0..<100 where port == nil {
                 try await Task.sleep(for: .milliseconds(50))
@@ -46,9 +39,8 @@ import Testing
         }
 
         func stop() {
-            kill(pid, SIGKILL)
-            var status: Int32 = 0
-            while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
+            process.signal(SIGKILL)
+            process.waitUntilExit()
             try? FileManager.default.removeItem(at: log.deletingLastPathComponent())
         }
     }

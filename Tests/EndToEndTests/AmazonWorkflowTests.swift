@@ -1,9 +1,10 @@
 import AsyncHTTPClient
+import ChildProcesses
 import Foundation
-import SalesChannel
-import SalesChannelSQLite
 import NIOCore
 import NIOFoundationCompat
+import SalesChannel
+import SalesChannelSQLite
 import Testing
 
 /// The reference workflow end to end over HTTP: a sandbox process playing Amazon, the real

@@ -1,3 +1,4 @@
+import ChildProcesses
 import Foundation
 import Testing
 
@@ -41,10 +42,10 @@ struct CLI {
     }
 
     final class Running: @unchecked Sendable {
-        let process: Process
+        let process: ChildProcess
         let out: URL
         let err: URL
-        init(process: Process, out: URL, err: URL) {
+        init(process: ChildProcess, out: URL, err: URL) {
             self.process = process
             self.out = out
             self.err = err
@@ -54,20 +55,16 @@ struct CLI {
     }
 
     /// Starts in the background; output goes to files so a killed process cannot block a pipe.
+    /// A ChildProcess, not Foundation's `Process`: a server another test starts meanwhile
+    /// could inherit the socket `Process` watches and make its wait endless.
     func start(_ arguments: [String], environment: [String: String] = [:]) throws -> Running {
-        let process = Process()
-        process.executableURL = Self.executable
-        process.arguments = arguments
-        process.currentDirectoryURL = directory
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         let id = UUID().uuidString
         let out = directory.appendingPathComponent(".out-\(id)")
         let err = directory.appendingPathComponent(".err-\(id)")
-        _ = FileManager.default.createFile(atPath: out.path, contents: nil)
-        _ = FileManager.default.createFile(atPath: err.path, contents: nil)
-        process.standardOutput = try FileHandle(forWritingTo: out)
-        process.standardError = try FileHandle(forWritingTo: err)
-        try process.run()
+        let process = try ChildProcess(
+            executable: Self.executable.path, arguments: arguments,
+            environment: ProcessInfo.processInfo.environment.merging(environment) { $1 }, directory: directory.path,
+            standardOutput: .file(out.path), standardError: .file(err.path))
         return Running(process: process, out: out, err: err)
     }
 }

@@ -1,3 +1,4 @@
+import ChildProcesses
 import ERPHandoff
 import Foundation
 import GRDB

@@ -1,6 +1,7 @@
 import AmazonChannel
 import AmazonSandbox
 import AmazonSellingPartner
+import ChildProcesses
 import ERPHandoff
 import Foundation
 import SalesChannel

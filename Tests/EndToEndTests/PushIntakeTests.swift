@@ -2,6 +2,7 @@ import AWSServices
 import AWSServicesTesting
 import AmazonNotifications
 import AsyncHTTPClient
+import ChildProcesses
 import Foundation
 import NIOCore
 import NIOFoundationCompat
@@ -114,8 +115,17 @@ struct PushIntakeTests {
             }
             worker = try setup.cli.start(["run", "--config", "push.yaml"], environment: environment)
         }
+        // Enough changes must flow for the losses and duplicates to mean something; how many
+        // come in a given time depends on the machine's load, so wait for them (up to three
+        // minutes), then let the last ones settle.
+        var log = try await Self.notificationLog(setup)
+        let deadline = ContinuousClock.now + .seconds(180)
+        while log.count < 2_000 && ContinuousClock.now < deadline {
+            try await Task.sleep(for: .seconds(2))
+            log = try await Self.notificationLog(setup)
+        }
         try await Task.sleep(for: .seconds(10))
-        let log = try await Self.notificationLog(setup)
+        log = try await Self.notificationLog(setup)
         kill(worker.process.processIdentifier, SIGTERM)
         worker.process.waitUntilExit()
         #expect(worker.process.terminationStatus == 0, "the run did not stop cleanly: \(worker.stderr().suffix(800))")
@@ -237,19 +247,11 @@ struct PushIntakeTests {
             print("valid")
             """
         let output = folder.appendingPathComponent("validation.txt").path
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 1, output, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        posix_spawn_file_actions_adddup2(&actions, 1, 2)
         let argv = ["/usr/bin/env", "python3", "-c", script, schema, messages.path]
-        let cArguments = argv.map { strdup($0) } + [nil]
-        defer { cArguments.forEach { free($0) } }
-        var pid: pid_t = 0
-        guard posix_spawn(&pid, argv[0], &actions, nil, cArguments, environ) == 0 else { return (-1, "python3 did not start") }
-        var status: Int32 = 0
-        while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
-        return ((status >> 8) & 0xff, (try? String(contentsOfFile: output, encoding: .utf8)) ?? "")
+        guard let python = try? ChildProcess(executable: argv[0], arguments: Array(argv.dropFirst()), standardOutput: .file(output), standardError: .standardOutput)
+        else { return (-1, "python3 did not start") }
+        let status = python.shellStatus
+        return (status, (try? String(contentsOfFile: output, encoding: .utf8)) ?? "")
     }
 
     /// Orders whose latest change before `before` was published (not lost) and sent by then:

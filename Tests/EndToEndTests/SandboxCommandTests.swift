@@ -1,5 +1,6 @@
 import AmazonSellingPartner
 import AsyncHTTPClient
+import ChildProcesses
 import Foundation
 import Testing
 

@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import ChildProcesses
 import ERPHandoff
 import Foundation
 import RequestSigning
