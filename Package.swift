@@ -28,6 +28,7 @@ let package = Package(
         .library(name: "AmazonFBA", targets: ["AmazonFBA"]),
         .library(name: "SalesChannelTesting", targets: ["SalesChannelTesting"]),
         .library(name: "ChildProcesses", targets: ["ChildProcesses"]),
+        .library(name: "SalesChannelHTTP", targets: ["SalesChannelHTTP"]),
         .executable(name: "saleschannel", targets: ["saleschannel"]),
         .plugin(name: "scaffold-sink", targets: ["ScaffoldSink"]),
         .plugin(name: "check-deployment", targets: ["CheckDeployment"]),
@@ -46,6 +47,12 @@ let package = Package(
         .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.0"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.25.0"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.1.0"),
+        .package(url: "https://github.com/apple/swift-openapi-generator", from: "1.10.0"),
+        .package(url: "https://github.com/apple/swift-openapi-runtime", from: "1.8.0"),
+        .package(url: "https://github.com/hummingbird-project/swift-openapi-hummingbird", from: "2.0.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-auth", from: "2.0.0"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.0.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.0.0"),
     ],
     targets: [
         .target(
@@ -142,6 +149,24 @@ let package = Package(
         .target(name: "ERPHandoff", dependencies: ["SalesChannel", "RequestSigning"]),
         .target(name: "Notifiers", dependencies: ["SalesChannel", "ERPHandoff", "RequestSigning"]),
         .target(name: "ChildProcesses"),
+        // The HTTP API (generated from docs/openapi.yaml), the dashboard, /metrics and health.
+        .target(
+            name: "SalesChannelHTTP",
+            dependencies: [
+                "SalesChannel", "RequestSigning",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdAuth", package: "hummingbird-auth"),
+                .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"),
+                .product(name: "OpenAPIHummingbird", package: "swift-openapi-hummingbird"),
+                .product(name: "Mustache", package: "swift-mustache"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            resources: [.copy("Templates")],
+            plugins: [.plugin(name: "OpenAPIGenerator", package: "swift-openapi-generator")]
+        ),
         .target(name: "SalesChannelTesting", dependencies: ["SalesChannel", "ChildProcesses"]),
         .executableTarget(
             name: "saleschannel",
@@ -163,6 +188,9 @@ let package = Package(
                 "AWSServicesTesting",
                 "SalesChannelTesting",
                 "ChildProcesses",
+                "SalesChannelHTTP",
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -206,6 +234,18 @@ let package = Package(
             dependencies: [
                 "SalesChannel", "SalesChannelPostgres", "SalesChannelTesting",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(
+            name: "SalesChannelHTTPTests",
+            dependencies: [
+                "SalesChannel", "SalesChannelHTTP", "SalesChannelTesting", "RequestSigning",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOFoundationCompat", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

@@ -66,7 +66,7 @@ public final class ChildProcess: Sendable {
         route(standardError, to: 2, writing: true)
         if let directory {
             guard let addchdir = Self.addchdir else { throw ChildProcessError("cannot set a child's directory on this system") }
-            addchdir(&actions, directory)
+            guard addchdir(&actions, directory) == 0 else { throw ChildProcessError("cannot start a child in \(directory)") }
         }
         Self.closeInheritedDescriptors(&actions)
 

@@ -12,6 +12,7 @@ import Logging
 import Notifiers
 import RequestSigning
 import SalesChannel
+import SalesChannelHTTP
 import SalesChannelPostgres
 import SalesChannelSQLite
 import SalesChannelTesting
@@ -137,6 +138,8 @@ struct DeploymentOptions: ParsableArguments {
         let (root, directory) = try load()
         root.startCollecting()
         let configuration = try sandboxConfiguration(root, directory: directory, keepClock: false)
+        // `http:` and `auth:` belong to `serve` and `run --http`; every command checks them.
+        _ = try HTTPSettings(root: root)
         let link = configuration.map { Self.link($0, endpoint: "http://127.0.0.1:0") }
         do {
             return try StandardPlugins.registry(sandbox: link).composition(

@@ -3,6 +3,7 @@ import AmazonSandbox
 import ArgumentParser
 import Foundation
 import Logging
+import Prometheus
 import SalesChannel
 import ServiceLifecycle
 import UnixSignals
@@ -20,24 +21,33 @@ struct RunCommand: AsyncParsableCommand {
     @Flag(help: "No live progress line.")
     var quiet = false
 
+    @Option(name: .customLong("http"), help: "Also serve the HTTP API, dashboard, /metrics and health checks on HOST:PORT (port 0: a free one).")
+    var httpAddress: String?
+
     @Flag(name: .customLong("init"), help: "Set up the store when its file is empty (0 bytes); a missing file is always created.")
     var initialize = false
 
+    func validate() throws {
+        if once && httpAddress != nil { throw ValidationError("--http serves beside the main job; it does not go with --once") }
+    }
+
     func run() async throws {
+        let registry = httpAddress == nil ? nil : HTTPSide.bootstrapMetrics()
         // Every problem of the file, before anything is created or started.
         try deployment.validate(storeAccess: initialize ? .initialize : .create)
         let (root, directory) = try deployment.load()
         if let configuration = try deployment.sandboxConfiguration(root, directory: directory) {
             // The embedded default: an Amazon sandbox in this process, for as long as the run lasts.
             try await AmazonSandbox.withRunning(configuration) { endpoint in
-                try await self.run(sandbox: DeploymentOptions.link(configuration, endpoint: endpoint.baseURL))
+                try await self.run(sandbox: DeploymentOptions.link(configuration, endpoint: endpoint.baseURL), registry: registry)
             }
         } else {
-            try await run(sandbox: nil)
+            try await run(sandbox: nil, registry: registry)
         }
     }
 
-    func run(sandbox: AmazonSourceFactory.SandboxLink?) async throws {
+    func run(sandbox: AmazonSourceFactory.SandboxLink?, registry: PrometheusCollectorRegistry?) async throws {
+        let http = try httpAddress.map { try HTTPSide.settings(try deployment.load().root, address: $0) }
         let started = ContinuousClock.now
         let (stopped, figures) = try await deployment.withEngine(sandbox: sandbox, storeAccess: initialize ? .initialize : .create) { engine in
             // Before anything runs: no stored work may be left without its source.
@@ -62,6 +72,9 @@ struct RunCommand: AsyncParsableCommand {
             } else {
                 var services: [any Service] = [engine]
                 if !quiet { services.append(ProgressLine(engine: engine)) }
+                if let http, let registry {
+                    services.append(try HTTPSide.server(engine: engine, settings: http, registry: registry, deployment: deployment, syncsSources: true))
+                }
                 // Signals are ours, not the group's: the first stops gracefully and says what it
                 // waits for, a second stops at once.
                 let group = ServiceGroup(

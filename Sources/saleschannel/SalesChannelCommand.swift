@@ -19,7 +19,7 @@ struct SalesChannelCommand: AsyncParsableCommand {
             130 or 143 `run` stopped at once by a second Ctrl-C or SIGTERM. See docs/operations.md.
             """,
         subcommands: [
-            RunCommand.self, OrdersCommand.self, OrderCommand.self, ShipCommand.self, JobsCommand.self,
+            RunCommand.self, ServeCommand.self, OrdersCommand.self, OrderCommand.self, ShipCommand.self, JobsCommand.self,
             ConfigCommand.self, PluginsCommand.self, SignCommand.self, BenchmarkCommand.self, SandboxCommand.self, RecoverCommand.self,
             NotificationsCommand.self,
         ])

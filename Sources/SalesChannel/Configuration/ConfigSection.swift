@@ -235,6 +235,41 @@ public struct ConfigSection {
         return sections
     }
 
+    // MARK: Showing
+
+    /// The section as JSON, for showing the deployment in force (`GET /api/v1/deployment`):
+    /// values written in the file as they are, and every value that comes from the environment
+    /// (`${NAME}`, or a `SALESCHANNEL_…` override) as `<redacted>`, since the environment is
+    /// where secrets live. The file itself refuses secrets written out.
+    public func redactedJSON() -> Data {
+        func show(_ node: Node, path: [String]) -> Any {
+            let here = ConfigSection(file: file, path: path, node: nil, environment: environment, tracker: tracker)
+            if let mapping = node.mapping {
+                var object: [String: Any] = [:]
+                for (keyNode, value) in mapping {
+                    let key = keyNode.string ?? ""
+                    object[key] = environment[here.environmentName(key)] != nil ? "<redacted>" : show(value, path: path + [key])
+                }
+                return object
+            }
+            if let sequence = node.sequence {
+                return sequence.enumerated().map { show($0.element, path: path + [String($0.offset)]) }
+            }
+            guard let scalar = node.scalar else { return NSNull() }
+            let text = scalar.string
+            if text.hasPrefix("${"), text.hasSuffix("}") { return "<redacted>" }
+            if scalar.style == .plain {
+                if ["", "~", "null", "Null", "NULL"].contains(text) { return NSNull() }
+                if let bool = node.bool { return bool }
+                if let int = node.int { return int }
+                if let double = node.float, double.isFinite { return double }
+            }
+            return text
+        }
+        let tree = node.map { show($0, path: path) } ?? [String: Any]()
+        return (try? JSONSerialization.data(withJSONObject: tree, options: [.sortedKeys])) ?? Data("{}".utf8)
+    }
+
     // MARK: Values
 
     /// A string value: the environment override, else the file, else `nil`.

@@ -35,8 +35,10 @@ public struct OrderSync: Sendable {
         if summary.effects > 0 { composition.outboxWake.signal() }
         let metrics = composition.statistics.metrics
         for order in page.orders { metrics.snapshot(channel: order.fulfillmentChannel.rawValue, status: order.status.rawValue) }
-        metrics.page(source: sourceID, at: composition.clock.now())
+        let committedAt = composition.clock.now()
+        metrics.page(source: sourceID, at: committedAt)
         composition.statistics.update {
+            $0.lastPageAt[sourceID] = committedAt
             $0.pages += 1
             $0.apiCalls += page.apiCalls
             $0.ordersSeen += page.orders.count

@@ -1,3 +1,4 @@
+import Foundation
 import Synchronization
 
 /// Counters of what a running process has done, for its progress line and summary.
@@ -41,6 +42,8 @@ public final class RunStatistics: Sendable {
         /// What is under way right now, by kind (`sync <source>`, `handoff`, `confirm-shipment`, …),
         /// for the line shown while stopping.
         public var inFlight: [String: Int] = [:]
+        /// When each source last committed a page in this run (health checks, `GET /sources`).
+        public var lastPageAt: [String: Date] = [:]
     }
 
     public var snapshot: Counters { state.withLock { $0 } }
