@@ -129,7 +129,7 @@ struct Dashboard: Sendable {
             let view = OrderView(record)
             var row: [String: Any] = [
                 "purchaseDate": Self.time(view.purchaseDate), "amazonOrderId": view.amazonOrderId, "buyer": record.order.buyer?.name ?? "",
-                "grandTotal": view.totals.map { "\($0.grandTotal) \($0.currency)" } ?? "", "amazonStatus": view.amazonStatus,
+                "grandTotal": view.totals.map { "\(Self.money($0.grandTotal)) \($0.currency)" } ?? "", "amazonStatus": view.amazonStatus,
                 "commerceOrderNumber": view.commerceOrderNumber ?? "", "commerceStatus": view.commerceStatus ?? "",
                 "customer": view.customer.map { $0.kind == "guest" ? "guest" : ($0.id ?? "account") } ?? "", "handoff": view.handoff.status,
             ]
@@ -177,6 +177,16 @@ struct Dashboard: Sendable {
         let shippable = record.order.fulfillmentChannel == .merchant && [.unshipped, .partiallyShipped].contains(record.order.status)
         var order = Self.dictionary(view)
         order["buyer"] = record.order.buyer?.name ?? ""
+        // Amounts with their cents (`97.20`, `0.00`), as an invoice shows them.
+        if var totals = order["totals"] as? [String: Any] {
+            for (key, value) in totals where key != "currency" { totals[key] = (value as? String).map(Self.money) }
+            order["totals"] = totals
+        }
+        order["items"] = (order["items"] as? [[String: Any]])?.map { item in
+            var item = item
+            for key in ["unitPrice", "subtotal", "tax", "discount"] { item[key] = (item[key] as? String).map(Self.money) }
+            return item
+        }
         order["customer"] = view.customer.map { $0.kind == "guest" ? "guest" : ($0.id ?? "account") }
         order["handoff"] = view.handoff.status
         order["purchaseDate"] = Self.time(view.purchaseDate)
@@ -363,6 +373,12 @@ struct Dashboard: Sendable {
 
     static func escape(_ text: String) -> String {
         text.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-._~"))) ?? ""
+    }
+
+    /// A decimal amount with at least two decimals (`97.2` → `97.20`).
+    static func money(_ text: String) -> String {
+        guard let amount = Decimal(string: text) else { return text }
+        return amount.formatted(.number.precision(.fractionLength(2...6)).grouping(.never).locale(Locale(identifier: "en_US_POSIX")))
     }
 
     /// `2026-11-29 03:37:52 UTC`.

@@ -158,6 +158,7 @@ struct DeploymentOptions: ParsableArguments {
         try validate(storeAccess: storeAccess)
         let environment = ProcessInfo.processInfo.environment
         let (root, directory) = try load()
+        _ = try HTTPSettings(root: root)
         var link = sandbox
         if let configuration = try sandboxConfiguration(root, directory: directory, keepClock: true), link == nil {
             // Commands that do not talk to Amazon (ship, jobs retry) only need the sources built.

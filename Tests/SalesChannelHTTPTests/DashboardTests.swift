@@ -57,6 +57,9 @@ import Testing
             let id = open.amazonOrderID.rawValue
             let page = try await harness.call(.GET, "/orders/\(id)", cookies: cookies)
             #expect(page.status == 200 && page.text.contains("Record a shipment") && page.text.contains("<ol class=\"timeline\">"))
+            if let totals = OrderView(open).totals {
+                #expect(page.text.range(of: "<strong>[0-9]+\\.[0-9]{2,} \(totals.currency)</strong>", options: .regularExpression) != nil, "the grand total with its cents")
+            }
             if let name = open.order.buyer?.name { #expect(page.text.contains(name.replacingOccurrences(of: "'", with: "&#39;")) || page.text.contains(name)) }
 
             // Without the form's CSRF token: refused, nothing recorded.
