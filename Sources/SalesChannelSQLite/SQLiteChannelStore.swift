@@ -124,6 +124,42 @@ public struct SQLiteChannelStore: ChannelStore {
         }
     }
 
+    /// The scan's filters on the orders table's columns, in the order of its purchase-date
+    /// index, a stretch at a time. The position is taken with a millisecond of slack and made
+    /// exact by ``OrderScan/admits(_:)`` on the decoded records.
+    public func scanRecords(_ scan: OrderScan) async throws -> [OrderRecord] {
+        var clauses: [String] = []
+        var arguments = StatementArguments()
+        if !scan.includeHidden { clauses.append("visible = 1") }
+        if let channel = scan.fulfillmentChannel { clauses.append("fulfillment_channel = ?"); arguments += [channel.rawValue] }
+        if let status = scan.amazonStatus { clauses.append("amazon_status = ?"); arguments += [status.rawValue] }
+        if let marketplace = scan.marketplace { clauses.append("marketplace_id = ?"); arguments += [marketplace.rawValue] }
+        if let from = scan.purchasedFrom { clauses.append("purchase_date >= ?"); arguments += [from.timeIntervalSince1970 - 0.001] }
+        if let before = scan.purchasedBefore { clauses.append("purchase_date < ?"); arguments += [before.timeIntervalSince1970 + 0.001] }
+        switch scan.position {
+        case .start: break
+        case .near(let date), .after(let date, _):
+            clauses.append(scan.descending ? "purchase_date <= ?" : "purchase_date >= ?")
+            arguments += [date.timeIntervalSince1970 + (scan.descending ? 0.002 : -0.002)]
+        }
+        let direction = scan.descending ? "DESC" : "ASC"
+        let sql = "SELECT record FROM orders" + (clauses.isEmpty ? "" : " WHERE " + clauses.joined(separator: " AND "))
+            + " ORDER BY purchase_date \(direction), amazon_order_id \(direction) LIMIT ?"
+        arguments += [scan.limit]
+        var offset = 0
+        var admitted: [OrderRecord] = []
+        // Orders the slack let in again are skipped without counting against the stretch.
+        while true {
+            let rows = try await pool.read { [arguments, offset] db in
+                try Data.fetchAll(db, sql: sql + " OFFSET ?", arguments: arguments + [offset])
+            }
+            let records = try rows.map { try StoredRecord.decode($0, with: StoredJSON.decoder) }
+            admitted += records.filter(scan.admits)
+            if rows.count < scan.limit || admitted.count >= scan.limit { return Array(admitted.prefix(scan.limit)) }
+            offset += rows.count
+        }
+    }
+
     public func events(for id: AmazonOrderID) async throws -> [OrderEvent] {
         try await pool.read { db in
             try Row.fetchAll(db, sql: "SELECT at, kind, message FROM order_events WHERE amazon_order_id = ? ORDER BY id", arguments: [id.rawValue])

@@ -6,7 +6,7 @@ struct BenchmarkCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "benchmark",
         abstract: "Measure SalesChannel's hot paths and print the figures.",
-        subcommands: [SigningBenchmark.self, ImportBenchmark.self, DayBenchmark.self, ScaleOutBenchmark.self, PushBenchmark.self])
+        subcommands: [SigningBenchmark.self, ImportBenchmark.self, DayBenchmark.self, ScaleOutBenchmark.self, PushBenchmark.self, HTTPBenchmark.self])
 }
 
 /// SigV4 signatures per second for a typical SQS request and a typical SP-API GET, with botocore

@@ -55,6 +55,13 @@ enum HTTPSide {
         return registry
     }
 
+    /// A registry of its own and the engine's metrics recorded into it (a benchmark, which does
+    /// not bootstrap the process's metrics).
+    static func prometheus() -> (PrometheusCollectorRegistry, ChannelMetrics) {
+        let registry = PrometheusCollectorRegistry()
+        return (registry, ChannelMetrics(factory: PrometheusMetricsFactory(registry: registry)))
+    }
+
     /// The deployment's `http:` and `auth:`, with `--address`/`--http` over `http.address`.
     static func settings(_ root: ConfigSection, address: String?) throws -> HTTPSettings {
         var settings = try HTTPSettings(root: root)

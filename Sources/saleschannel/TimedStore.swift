@@ -32,6 +32,7 @@ final class TimedStore: ChannelStore {
     }
     func record(_ id: AmazonOrderID) async throws -> OrderRecord? { try await base.record(id) }
     func records(includeHidden: Bool) async throws -> [OrderRecord] { try await base.records(includeHidden: includeHidden) }
+    func scanRecords(_ scan: OrderScan) async throws -> [OrderRecord] { try await base.scanRecords(scan) }
     func events(for id: AmazonOrderID) async throws -> [OrderEvent] { try await base.events(for: id) }
     func quarantined() async throws -> [QuarantinedOrder] { try await base.quarantined() }
     func quarantine(_ items: [QuarantinedOrder]) async throws { try await base.quarantine(items) }

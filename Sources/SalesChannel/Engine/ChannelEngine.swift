@@ -178,19 +178,28 @@ public struct ChannelEngine: Service, Sendable {
         }
     }
 
-    /// One page of orders (see ``OrderQuery``).
+    /// One page of orders (see ``OrderQuery``). The store narrows by its columns in stretches
+    /// of the listing's order (``ChannelStore/scanRecords(_:)``) until the page is full, so a
+    /// page costs what it reads, not the size of the store.
     public func orders(_ query: OrderQuery) async throws -> OrderListing {
         if let limit = query.limit, limit <= 0 { throw OrderQueryError("the limit must be positive") }
         let after = try query.cursor.map { text throws(OrderQueryError) in try OrderCursor(decoding: text) }
-        var records = try await store.records(includeHidden: query.includeHidden).filter(query.matches)
-        let key = { (record: OrderRecord) in (record.order.purchaseDate, record.amazonOrderID.rawValue) }
-        switch query.sort {
-        case .purchaseDateAscending: records.sort { key($0) < key($1) }
-        case .purchaseDateDescending: records.sort { key($0) > key($1) }
+        var scan = query.scan
+        scan.position = after.map { .near($0.purchaseDate) } ?? .start
+        scan.limit = query.limit.map { min(1_000, max(50, $0 + 1)) } ?? 500
+        var page: [OrderRecord] = []
+        let wanted = query.limit.map { $0 + 1 } ?? .max
+        scanning: while true {
+            let stretch = try await store.scanRecords(scan)
+            for record in stretch where (after?.precedes(record, query.sort) ?? true) && query.matches(record) {
+                page.append(record)
+                if page.count >= wanted { break scanning }
+            }
+            guard stretch.count >= scan.limit, let last = stretch.last else { break }
+            scan.position = .after(last.order.purchaseDate, last.amazonOrderID)
         }
-        if let after { records.removeAll { !after.precedes($0, query.sort) } }
-        guard let limit = query.limit, records.count > limit else { return OrderListing(orders: records, nextCursor: nil) }
-        let page = Array(records.prefix(limit))
+        guard let limit = query.limit, page.count > limit else { return OrderListing(orders: page, nextCursor: nil) }
+        page.removeLast(page.count - limit)
         let last = page[page.count - 1]
         return OrderListing(orders: page, nextCursor: OrderCursor(purchaseDate: last.order.purchaseDate, amazonOrderID: last.amazonOrderID).encoded)
     }

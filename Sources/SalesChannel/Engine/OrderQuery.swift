@@ -30,6 +30,19 @@ public struct OrderQuery: Hashable, Sendable {
         case purchaseDateDescending = "-purchase-date"
     }
 
+    /// The part of the query a store answers from its columns.
+    var scan: OrderScan {
+        var scan = OrderScan()
+        scan.includeHidden = includeHidden
+        scan.fulfillmentChannel = fulfillmentChannel
+        scan.amazonStatus = amazonStatus
+        scan.marketplace = marketplace
+        scan.purchasedFrom = purchasedFrom
+        scan.purchasedBefore = purchasedBefore
+        scan.descending = sort == .purchaseDateDescending
+        return scan
+    }
+
     func matches(_ record: OrderRecord) -> Bool {
         let order = record.order
         if !includeHidden && !record.visible { return false }

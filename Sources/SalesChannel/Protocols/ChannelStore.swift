@@ -68,6 +68,12 @@ public protocol OrderStore: Sendable {
     /// Records in purchase order, newest last; hidden (Pending) ones only when asked.
     func records(includeHidden: Bool) async throws -> [OrderRecord]
 
+    /// A stretch of a listing (``OrderScan``): records in its order that pass what it narrows by,
+    /// `scan.limit` of them unless the listing ends sooner (fewer means the end). A store that
+    /// cannot narrow may answer every such record after the position; the default does that
+    /// from ``records(includeHidden:)``.
+    func scanRecords(_ scan: OrderScan) async throws -> [OrderRecord]
+
     func events(for id: AmazonOrderID) async throws -> [OrderEvent]
 
     func quarantined() async throws -> [QuarantinedOrder]
@@ -171,6 +177,58 @@ public enum ReplayRule {
             plan.append((job, (siblings.map(\.generation).max() ?? 1) + 1))
         }
         return plan
+    }
+}
+
+/// What a listing asks of the store: the filters a store can answer from its columns, in
+/// purchase order from a position; the engine applies the rest of the query to what comes back.
+public struct OrderScan: Hashable, Sendable {
+    public enum Position: Hashable, Sendable {
+        /// From the start.
+        case start
+        /// From about this purchase date on (a page's cursor, to the millisecond): the store
+        /// may answer a little before it; the engine drops what it has shown.
+        case near(Date)
+        /// Strictly after this record (the last one of the previous stretch).
+        case after(Date, AmazonOrderID)
+    }
+
+    public var includeHidden = false
+    public var fulfillmentChannel: FulfillmentChannel?
+    public var amazonStatus: AmazonOrderStatus?
+    public var marketplace: MarketplaceID?
+    public var purchasedFrom: Date?
+    public var purchasedBefore: Date?
+    public var descending = false
+    public var position = Position.start
+    public var limit = 500
+
+    public init() {}
+
+    /// Whether `record` passes the filters and comes after the position.
+    public func admits(_ record: OrderRecord) -> Bool {
+        let order = record.order
+        if !includeHidden && !record.visible { return false }
+        if let fulfillmentChannel, order.fulfillmentChannel != fulfillmentChannel { return false }
+        if let amazonStatus, order.status != amazonStatus { return false }
+        if let marketplace, order.marketplaceID != marketplace { return false }
+        if let purchasedFrom, order.purchaseDate < purchasedFrom { return false }
+        if let purchasedBefore, order.purchaseDate >= purchasedBefore { return false }
+        switch position {
+        case .start, .near: return true
+        case .after(let date, let id):
+            let key = (order.purchaseDate, record.amazonOrderID.rawValue)
+            return descending ? key < (date, id.rawValue) : key > (date, id.rawValue)
+        }
+    }
+}
+
+extension ChannelStore {
+    /// Every record after the position that passes the scan's filters, in its order (no limit).
+    public func scanRecords(_ scan: OrderScan) async throws -> [OrderRecord] {
+        let records = try await records(includeHidden: scan.includeHidden).filter(scan.admits)
+            .sorted { ($0.order.purchaseDate, $0.amazonOrderID.rawValue) < ($1.order.purchaseDate, $1.amazonOrderID.rawValue) }
+        return scan.descending ? records.reversed() : records
     }
 }
 
