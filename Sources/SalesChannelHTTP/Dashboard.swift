@@ -47,7 +47,9 @@ struct Dashboard: Sendable {
 
     func register(on router: Router<APIRequestContext>) {
         router.get("/") { _, _ in Self.redirect("/orders") }
-        router.get("/login") { request, _ in loginPage(error: request.uri.queryParameters["expired"] != nil ? "Your session ended; log in again." : nil) }
+        router.get("/login") { request, _ in
+            loginPage(request, error: request.uri.queryParameters["expired"] != nil ? "Your session ended; log in again." : nil)
+        }
         router.post("/login") { request, _ in try await login(request) }
 
         let pages = router.group()
@@ -57,7 +59,7 @@ struct Dashboard: Sendable {
             let session = try await checkedForm(request, context)
             sessions.end(session.session.id)
             var response = Self.redirect("/login")
-            response.setCookie(sessionCookie(value: "", maxAge: 0))
+            response.setCookie(sessionCookie(value: "", maxAge: 0, request: request))
             return response
         }
         pages.get("/orders") { request, context in try await ordersPage(request, context) }
@@ -73,10 +75,10 @@ struct Dashboard: Sendable {
 
     // MARK: Login
 
-    func loginPage(error: String?) -> Response {
+    func loginPage(_ request: Request, error: String?) -> Response {
         let csrf = DashboardSessions.randomToken()
         var response = page("login", title: "Log in", caller: nil, error: error, ["loginCSRF": csrf])
-        response.setCookie(Cookie(name: Self.loginCookie, value: csrf, maxAge: 600, path: "/login", secure: secureCookies, httpOnly: true, sameSite: .strict))
+        response.setCookie(Cookie(name: Self.loginCookie, value: csrf, maxAge: 600, path: "/login", secure: secure(request), httpOnly: true, sameSite: .strict))
         return response
     }
 
@@ -87,19 +89,25 @@ struct Dashboard: Sendable {
             return page("message", title: "Log in", caller: nil, status: .forbidden, error: "The login form expired; open it again.", ["back": "/login"])
         }
         guard let token = tokens.token(presented: form["token"] ?? "") else {
-            var response = loginPage(error: "That token is not one the deployment declares.")
+            var response = loginPage(request, error: "That token is not one the deployment declares.")
             response.status = .unauthorized
             return response
         }
         let session = sessions.start(for: token)
         logger.info("dashboard login", metadata: ["token": "\(token.name)"])
         var response = Self.redirect("/orders")
-        response.setCookie(sessionCookie(value: session.id, maxAge: Int(sessions.lifetime)))
+        response.setCookie(sessionCookie(value: session.id, maxAge: Int(sessions.lifetime), request: request))
         return response
     }
 
-    func sessionCookie(value: String, maxAge: Int) -> Cookie {
-        Cookie(name: DashboardSessions.cookieName, value: value, maxAge: maxAge, path: "/", secure: secureCookies, httpOnly: true, sameSite: .strict)
+    func sessionCookie(value: String, maxAge: Int, request: Request) -> Cookie {
+        Cookie(name: DashboardSessions.cookieName, value: value, maxAge: maxAge, path: "/", secure: secure(request), httpOnly: true, sameSite: .strict)
+    }
+
+    /// Cookies are `Secure` when the deployment says a TLS proxy serves the dashboard, or the
+    /// proxy says this request came over TLS (`X-Forwarded-Proto: https`).
+    func secure(_ request: Request) -> Bool {
+        secureCookies || request.headers[HTTPField.Name("X-Forwarded-Proto")!]?.lowercased() == "https"
     }
 
     // MARK: Pages

@@ -136,6 +136,11 @@ public struct SQLiteChannelStore: ChannelStore {
         if let marketplace = scan.marketplace { clauses.append("marketplace_id = ?"); arguments += [marketplace.rawValue] }
         if let from = scan.purchasedFrom { clauses.append("purchase_date >= ?"); arguments += [from.timeIntervalSince1970 - 0.001] }
         if let before = scan.purchasedBefore { clauses.append("purchase_date < ?"); arguments += [before.timeIntervalSince1970 + 0.001] }
+        if let text = scan.contains {
+            let escaped = text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(of: "_", with: "\\_")
+            clauses.append("CAST(record AS TEXT) LIKE ? ESCAPE '\\'")
+            arguments += ["%" + escaped + "%"]
+        }
         switch scan.position {
         case .start: break
         case .near(let date), .after(let date, _):

@@ -33,9 +33,9 @@ struct HTTPBenchmark: AsyncParsableCommand {
         "amazonStatus=UNSHIPPED&channel=MFN&limit=50",
         "limit=50&sort=-purchase-date",
         "hasError=false&limit=50",
-        "commerceStatus=pending&limit=50",
         "all=true&amazonStatus=SHIPPED&limit=50",
         "q=Buyer%2017&limit=50",
+        "q=-00020&limit=50",
         "purchasedFrom=2026-01-01T00:00:00Z&marketplace=ATVPDKIKX0DER&limit=50",
     ]
 
@@ -86,6 +86,17 @@ struct HTTPBenchmark: AsyncParsableCommand {
         print("  \(histogram.totalCount) requests, \(String(format: "%.0f", Double(histogram.totalCount) / seconds)) requests/s, \(result.failures) not 200")
         print("  latency p50 \(Self.ms(histogram.valueAtPercentile(50))) ms, p90 \(Self.ms(histogram.valueAtPercentile(90))) ms, p99 \(Self.ms(histogram.valueAtPercentile(99))) ms, max \(Self.ms(histogram.max)) ms")
         print("  process CPU \(String(format: "%.1f", cpu)) s in \(Int(seconds)) s (server and clients), peak RSS \(Self.peakRSSMiB()) MiB")
+        // The worst case: a filter no column answers and nothing matches reads the whole store.
+        var worst = Histogram<UInt64>(highestTrackableValue: 600_000_000, numberOfSignificantValueDigits: .three)
+        for _ in 0..<5 {
+            var request = HTTPClientRequest(url: base + "/api/v1/orders?commerceStatus=no-such-status&limit=50")
+            request.headers.add(name: "Authorization", value: "Bearer \(token)")
+            let started = ContinuousClock.now
+            _ = try await http.execute(request, timeout: .seconds(300)).body.collect(upTo: 1 << 20)
+            let elapsed = ContinuousClock.now - started
+            worst.record(UInt64(elapsed.components.seconds) * 1_000_000 + UInt64(elapsed.components.attoseconds / 1_000_000_000_000))
+        }
+        print("  worst case, one client: a commerce status no order has (the whole store read): \(Self.ms(worst.valueAtPercentile(50))) ms a request")
         try await http.shutdown()
     }
 

@@ -111,9 +111,13 @@ final class Harness: Sendable {
         var text: String { String(decoding: body, as: UTF8.self) }
     }
 
-    func call(_ method: HTTPMethod = .GET, _ path: String, token: String? = nil, json: Any? = nil, form: [String: String]? = nil, cookies: [String: String] = [:]) async throws -> Answer {
+    func call(
+        _ method: HTTPMethod = .GET, _ path: String, token: String? = nil, json: Any? = nil, form: [String: String]? = nil, cookies: [String: String] = [:],
+        headers: [String: String] = [:]
+    ) async throws -> Answer {
         var request = HTTPClientRequest(url: base + path)
         request.method = method
+        for (name, value) in headers { request.headers.add(name: name, value: value) }
         if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
         if !cookies.isEmpty { request.headers.add(name: "Cookie", value: cookies.map { "\($0.key)=\($0.value)" }.joined(separator: "; ")) }
         if let json {

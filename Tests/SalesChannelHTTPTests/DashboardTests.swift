@@ -11,16 +11,18 @@ import Testing
 @Suite struct DashboardTests {
     /// Logs in as a browser would: the form, its cookie and CSRF token, then the token.
     /// - Returns: the session cookie's value and the page's CSRF token.
-    static func logIn(_ harness: Harness, token: String) async throws -> (session: String, csrf: String) {
+    static func logIn(_ harness: Harness, token: String, overTLS: Bool = false) async throws -> (session: String, csrf: String) {
         let form = try await harness.call(.GET, "/login")
         #expect(form.status == 200 && form.text.contains("<label for=\"token\">"))
         let loginCookie = try #require(cookie(named: "saleschannel_login", in: form.headers))
         let loginCSRF = try #require(hidden("csrf", in: form.text))
-        let answer = try await harness.call(.POST, "/login", form: ["csrf": loginCSRF, "token": token], cookies: ["saleschannel_login": loginCookie.value])
+        let answer = try await harness.call(
+            .POST, "/login", form: ["csrf": loginCSRF, "token": token], cookies: ["saleschannel_login": loginCookie.value],
+            headers: overTLS ? ["X-Forwarded-Proto": "https"] : [:])
         #expect(answer.status == 303 && answer.headers["Location"].first == "/orders", "\(answer.status) \(answer.text)")
         let session = try #require(cookie(named: "saleschannel_session", in: answer.headers))
         #expect(session.attributes.contains("HttpOnly") && session.attributes.contains("SameSite=Strict"), "\(session.attributes)")
-        #expect(!session.attributes.contains("Secure"), "served without TLS here")
+        #expect(session.attributes.contains("Secure") == overTLS, "Secure exactly when a TLS proxy forwarded the request")
         let page = try await harness.call(.GET, "/orders", cookies: ["saleschannel_session": session.value])
         #expect(page.status == 200)
         return (session.value, try #require(hidden("csrf", in: page.text)))
@@ -99,7 +101,7 @@ import Testing
                 cookies: ["saleschannel_login": Self.cookie(named: "saleschannel_login", in: form.headers)?.value ?? ""])
             #expect(wrong.status == 401 && Self.cookie(named: "saleschannel_session", in: wrong.headers) == nil)
 
-            let (session, csrf) = try await Self.logIn(harness, token: Harness.viewerToken)
+            let (session, csrf) = try await Self.logIn(harness, token: Harness.viewerToken, overTLS: true)
             let cookies = ["saleschannel_session": session]
             let jobs = try await harness.call(.GET, "/jobs", cookies: cookies)
             #expect(jobs.status == 200 && !jobs.text.contains(">Retry<"), "a viewer sees no buttons")

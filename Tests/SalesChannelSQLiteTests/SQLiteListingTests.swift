@@ -38,7 +38,10 @@ import Testing
             Case(name: "canceled without error (not columns)", query: query { $0.amazonStatus = .canceled; $0.hasError = false }, expected: {
                 $0.visible && $0.order.status == .canceled && $0.lastError == nil && $0.totalsHold == nil
             }),
-            Case(name: "text", query: query { $0.text = "00003" }, expected: { $0.visible && $0.amazonOrderID.rawValue.contains("00003") }),
+            Case(name: "text in the id", query: query { $0.text = "00003" }, expected: { $0.visible && $0.amazonOrderID.rawValue.contains("00003") }),
+            Case(name: "text in the buyer's name, any case", query: query { $0.text = "BUYER 1"; $0.includeHidden = true }, expected: {
+                ($0.order.buyer?.name ?? "").localizedCaseInsensitiveContains("buyer 1")
+            }),
         ]
         for test in cases {
             let descending = test.query.sort == .purchaseDateDescending

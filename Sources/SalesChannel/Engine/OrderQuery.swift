@@ -39,6 +39,13 @@ public struct OrderQuery: Hashable, Sendable {
         scan.marketplace = marketplace
         scan.purchasedFrom = purchasedFrom
         scan.purchasedBefore = purchasedBefore
+        // An order id or buyer name is in the stored record as written (its JSON escapes
+        // quotes, backslashes, slashes and control characters, which are left out of the hint);
+        // the engine's own case-insensitive check decides.
+        if let text = text?.trimmingCharacters(in: .whitespaces), !text.isEmpty,
+           text.unicodeScalars.allSatisfy({ $0.isASCII && $0.value >= 0x20 && !"\"\\/".unicodeScalars.contains($0) }) {
+            scan.contains = text
+        }
         scan.descending = sort == .purchaseDateDescending
         return scan
     }

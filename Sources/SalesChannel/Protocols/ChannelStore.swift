@@ -199,6 +199,10 @@ public struct OrderScan: Hashable, Sendable {
     public var marketplace: MarketplaceID?
     public var purchasedFrom: Date?
     public var purchasedBefore: Date?
+    /// Text every answer's stored record contains, ignoring ASCII case (the search of
+    /// ``OrderQuery/text`` when it is plain ASCII): a store may narrow by it; the engine checks
+    /// the real search.
+    public var contains: String?
     public var descending = false
     public var position = Position.start
     public var limit = 500
