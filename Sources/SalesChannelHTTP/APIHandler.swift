@@ -15,8 +15,18 @@ struct APIHandler: APIProtocol {
 
     // MARK: Orders
 
+    /// The lengths the spec states, which the generated code does not check.
+    static func bounded(_ value: String?, _ maximum: Int, _ name: String) throws(Problem) {
+        if let value, value.count > maximum { throw Problem.badRequest("\(name) may be at most \(maximum) characters") }
+    }
+
     func listOrders(_ input: Operations.ListOrders.Input) async throws -> Operations.ListOrders.Output {
         let parameters = input.query
+        try Self.bounded(parameters.q, 100, "q")
+        try Self.bounded(parameters.cursor, 200, "cursor")
+        try Self.bounded(parameters.marketplace, 20, "marketplace")
+        try Self.bounded(parameters.amazonStatus, 40, "amazonStatus")
+        try Self.bounded(parameters.commerceStatus, 40, "commerceStatus")
         var query = OrderQuery(includeHidden: parameters.all ?? false)
         query.fulfillmentChannel = parameters.channel.flatMap { FulfillmentChannel(rawValue: $0.rawValue) }
         query.amazonStatus = parameters.amazonStatus.map(AmazonOrderStatus.init(rawValue:))
@@ -37,6 +47,7 @@ struct APIHandler: APIProtocol {
     }
 
     func getOrder(_ input: Operations.GetOrder.Input) async throws -> Operations.GetOrder.Output {
+        try Self.bounded(input.path.id, 40, "the order id")
         let id = AmazonOrderID(input.path.id)
         guard let detail = try await engine.order(id) else { throw Problem.notFound("no order \(id) is stored") }
         return .ok(.init(body: .json(.init(
@@ -48,6 +59,13 @@ struct APIHandler: APIProtocol {
     func recordShipment(_ input: Operations.RecordShipment.Input) async throws -> Operations.RecordShipment.Output {
         try Caller.require(.operator)
         guard case .json(let body) = input.body else { throw Problem.badRequest("the body must be JSON") }
+        try Self.bounded(input.path.id, 40, "the order id")
+        for (field, name) in [(body.carrier, "carrier"), (body.carrierName, "carrierName"), (body.shippingMethod, "shippingMethod"), (body.trackingNumber, "trackingNumber")] {
+            try Self.bounded(field, 60, name)
+        }
+        if let quantities = body.items?.additionalProperties, quantities.values.contains(where: { !(1...10_000).contains($0) }) {
+            throw Problem.badRequest("each item's quantity must be from 1 to 10000")
+        }
         let id = AmazonOrderID(input.path.id)
         let items = (body.items?.additionalProperties ?? [:]).sorted { $0.key < $1.key }.map { ShipmentItem(orderItemID: OrderItemID($0.key), quantity: $0.value) }
         let shipment = try await engine.recordShipment(ShipmentRequest(
@@ -62,6 +80,7 @@ struct APIHandler: APIProtocol {
 
     func refreshOrder(_ input: Operations.RefreshOrder.Input) async throws -> Operations.RefreshOrder.Output {
         try Caller.require(.operator)
+        try Self.bounded(input.path.id, 40, "the order id")
         let outcome: RefreshOutcome
         do {
             outcome = try await engine.refresh(AmazonOrderID(input.path.id))

@@ -127,3 +127,18 @@ final class DashboardSessions: Sendable {
         return Hex.encode((0..<32).map { _ in UInt8.random(in: 0...255, using: &generator) })
     }
 }
+
+/// Refuses a request body over `bytes` (413) before anything reads it: the generated code would
+/// otherwise take a body of any size into memory.
+struct BodyLimit: RouterMiddleware {
+    typealias Context = APIRequestContext
+    let bytes: Int
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        let tooLarge = Problem(.contentTooLarge, detail: "a request body may be at most \(bytes) bytes")
+        if let length = request.headers[.contentLength].flatMap({ Int($0) }), length > bytes { throw tooLarge }
+        var request = request
+        do { _ = try await request.collectBody(upTo: bytes) } catch let error as HTTPError where error.status == .contentTooLarge { throw tooLarge }
+        return try await next(request, context)
+    }
+}

@@ -113,9 +113,10 @@ struct Dashboard: Sendable {
     // MARK: Pages
 
     func ordersPage(_ request: Request, _ context: APIRequestContext) async throws -> Response {
-        let parameters = request.uri.queryParameters
+        // The form's own encoding (a space is `+`), from the raw query.
+        let parameters = Self.fields(request.uri.query ?? "")
         func value(_ name: String) -> String? {
-            parameters[Substring(name)].map(String.init).flatMap { $0.isEmpty ? nil : $0 }
+            parameters[name].flatMap { $0.isEmpty ? nil : $0 }
         }
         var query = OrderQuery(includeHidden: value("all") == "true")
         query.text = value("q")
@@ -146,7 +147,7 @@ struct Dashboard: Sendable {
         }
         var next: String?
         if let cursor = listing.nextCursor {
-            var items = parameters.compactMap { $0.key == "cursor" ? nil : "\($0.key)=\(Self.escape(String($0.value)))" }
+            var items = parameters.sorted { $0.key < $1.key }.compactMap { $0.key == "cursor" ? nil : "\($0.key)=\(Self.escape($0.value))" }
             items.append("cursor=\(Self.escape(cursor))")
             next = "/orders?" + items.joined(separator: "&")
         }
@@ -290,7 +291,9 @@ struct Dashboard: Sendable {
     func jobAction(_ request: Request, _ context: APIRequestContext, replay: Bool) async throws -> Response {
         _ = try await operatorForm(request, context)
         guard let id = context.parameters.get("id").flatMap(Int64.init) else { return Self.redirect("/jobs") }
-        let back = request.headers[.referer].flatMap { URL(string: $0)?.path }.flatMap { $0.hasPrefix("/") ? $0 : nil } ?? "/jobs"
+        // Back to the order page the button was on, else the jobs page; nothing else.
+        let referer = request.headers[.referer].flatMap { URLComponents(string: $0)?.percentEncodedPath } ?? ""
+        let back = referer.range(of: "^/orders/[A-Za-z0-9-]{1,40}$", options: .regularExpression) != nil ? referer : "/jobs"
         do {
             if replay {
                 let jobs = try await engine.replay([id])
@@ -328,7 +331,7 @@ struct Dashboard: Sendable {
         jobs.map { job in
             ["id": job.id, "amazonOrderId": job.amazonOrderID.rawValue, "effect": job.effect.name, "status": job.status.rawValue,
              "attempts": job.attempts, "nextAttemptAt": job.status == .pending ? Self.time(job.nextAttemptAt) : "", "lastError": job.lastError ?? "",
-             "canRetry": isOperator && job.status == .dead, "canReplay": isOperator && (job.status == .done || job.status == .dead)]
+             "canRetry": isOperator && job.status == .dead, "canReplay": isOperator && job.status == .done]
         }
     }
 
@@ -339,7 +342,8 @@ struct Dashboard: Sendable {
         _ values: [String: Any]
     ) -> Response {
         var values = values
-        if let notice = request.uri.queryParameters["notice"] { values["notice"] = String(notice.prefix(300)) }
+        // Page-level names of their own: a row without an `error` must not show the page's.
+        if let notice = request.uri.queryParameters["notice"] { values["pageNotice"] = String(notice.prefix(300)) }
         let error = error ?? request.uri.queryParameters["error"].map { String($0.prefix(300)) }
         return page(template, title: title, caller: context.identity, status: status, error: error, values)
     }
@@ -351,7 +355,7 @@ struct Dashboard: Sendable {
             object["caller"] = ["name": caller.name, "role": caller.role.rawValue, "csrf": session.csrf]
             object["csrf"] = session.csrf
         }
-        if let error { object["error"] = error }
+        if let error { object["pageError"] = error }
         let html = templates.render(object, withTemplate: template) ?? "template \(template) is missing"
         var headers = HTTPFields()
         headers[.contentType] = "text/html; charset=utf-8"
@@ -369,7 +373,11 @@ struct Dashboard: Sendable {
     /// The body of a posted form (`application/x-www-form-urlencoded`, at most 64 KiB).
     static func form(_ request: Request) async throws -> [String: String] {
         let buffer = try await request.body.collect(upTo: 64 * 1024)
-        let text = String(buffer: buffer)
+        return fields(String(buffer: buffer))
+    }
+
+    /// `application/x-www-form-urlencoded` fields (a form's body, or a GET form's query).
+    static func fields(_ text: String) -> [String: String] {
         var fields: [String: String] = [:]
         for pair in text.split(separator: "&") {
             let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)

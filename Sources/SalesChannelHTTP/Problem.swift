@@ -86,7 +86,7 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
             // The handlers throw only problems and engine errors: anything else was thrown
             // while the generated code read the request.
             if error.operationInput == nil {
-                return Problem.badRequest("the request does not match the API (docs/openapi.yaml): \(Self.plain(error.causeDescription))")
+                return Problem.badRequest("the request does not match the API (docs/openapi.yaml): a parameter or the body has the wrong type or form")
             }
         }
         if let error = error as? HTTPError {
@@ -94,10 +94,5 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
         }
         logger.error("request failed", metadata: ["path": "\(request.uri.path)", "error": "\(String(reflecting: type(of: error)))"])
         return Problem(.internalServerError, detail: "the server failed; its log says more")
-    }
-
-    /// The runtime's description without the values it quotes (they could carry anything).
-    static func plain(_ text: String) -> String {
-        String(text.prefix(200))
     }
 }

@@ -47,7 +47,7 @@ struct RunCommand: AsyncParsableCommand {
     }
 
     func run(sandbox: AmazonSourceFactory.SandboxLink?, registry: PrometheusCollectorRegistry?) async throws {
-        let http = try httpAddress.map { try HTTPSide.settings(try deployment.load().root, address: $0) }
+        let http = try httpAddress.map { try HTTPSide.settings(try deployment.load().root, address: $0, file: deployment.config) }
         let started = ContinuousClock.now
         let (stopped, figures) = try await deployment.withEngine(sandbox: sandbox, storeAccess: initialize ? .initialize : .create) { engine in
             // Before anything runs: no stored work may be left without its source.

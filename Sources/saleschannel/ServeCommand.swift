@@ -24,7 +24,7 @@ struct ServeCommand: AsyncParsableCommand {
         let registry = HTTPSide.bootstrapMetrics()
         try deployment.validate()
         let (root, directory) = try deployment.load()
-        let settings = try HTTPSide.settings(root, address: address)
+        let settings = try HTTPSide.settings(root, address: address, file: deployment.config)
         if let configuration = try deployment.sandboxConfiguration(root, directory: directory) {
             // The embedded default: refreshing an order asks the same scenario's sandbox.
             try await AmazonSandbox.withRunning(configuration) { endpoint in
@@ -63,8 +63,13 @@ enum HTTPSide {
     }
 
     /// The deployment's `http:` and `auth:`, with `--address`/`--http` over `http.address`.
-    static func settings(_ root: ConfigSection, address: String?) throws -> HTTPSettings {
+    static func settings(_ root: ConfigSection, address: String?, file: String?) throws -> HTTPSettings {
         var settings = try HTTPSettings(root: root)
+        if settings.tokens.isEmpty, let file {
+            throw DeploymentErrors([DeploymentError(
+                file: file, key: "auth.tokens",
+                problem: "serving HTTP needs at least one token: add `auth.tokens: [{name: NAME, sha256: HEX, role: operator}]` with the SHA-256 of a token (`printf %s TOKEN | sha256sum`); only the embedded default makes one for the run")])
+        }
         if let address {
             guard let parsed = HTTPSettings.address(address) else {
                 throw ValidationError("`\(address)` is not HOST:PORT (for example 127.0.0.1:8080)")
@@ -74,8 +79,9 @@ enum HTTPSide {
         return settings
     }
 
-    /// The server as a service; prints where it listens, and a token for this run when the
-    /// deployment declares none (the embedded default).
+    /// The server as a service; prints where it listens. A deployment file must declare its
+    /// tokens; the embedded default gets one operator token for the run, printed once on the
+    /// terminal that started it.
     static func server(
         engine: ChannelEngine, settings: HTTPSettings, registry: PrometheusCollectorRegistry, deployment: DeploymentOptions, syncsSources: Bool
     ) throws -> some Service {
@@ -90,7 +96,7 @@ enum HTTPSide {
         }
         let (root, _) = try deployment.load()
         let server = SalesChannelServer(
-            engine: engine, settings: settings, registry: registry, deployment: (deployment.config ?? "(embedded default)", root.redactedJSON()),
+            engine: engine, settings: settings, registry: registry, deployment: (deployment.config ?? "(embedded default)", root.redactedJSON(hiding: ["sha256"])),
             syncsSources: syncsSources)
         return try server.application { address in
             printError("http: listening on \(address) (dashboard \(address)/, API \(address)/api/v1, metrics \(address)/metrics)")

@@ -49,8 +49,9 @@ final class Harness: Sendable {
         ]
         settings(&http)
         let deployment = try ConfigSection.parse(
-            "store: { plugin: sqlite, path: x.sqlite }\nsources:\n  - plugin: amazon-mfn\n    clientSecret: ${LWA_CLIENT_SECRET}\n    sellerId: A1SELLER\n",
-            file: "test.yaml", environment: ["LWA_CLIENT_SECRET": "very-secret"]).redactedJSON()
+            "store: { plugin: sqlite, path: x.sqlite }\nsources:\n  - plugin: amazon-mfn\n    clientSecret: ${LWA_CLIENT_SECRET}\n    sellerId: A1SELLER\n"
+                + "auth:\n  tokens:\n    - { name: ops, sha256: \(Hex.encode(SHA256.hash(Array(operatorToken.utf8)))), role: operator }\n",
+            file: "test.yaml", environment: ["LWA_CLIENT_SECRET": "very-secret"]).redactedJSON(hiding: ["sha256"])
         let server = SalesChannelServer(
             engine: engine, settings: http, registry: registry, deployment: ("test.yaml", deployment), syncsSources: false, logger: logger)
         let (addresses, continuation) = AsyncStream<String>.makeStream()
@@ -220,6 +221,11 @@ final class Harness: Sendable {
             let unknownKey = try await harness.call(.POST, "/api/v1/orders/\(id)/shipments", token: Harness.operatorToken, json: ["carrier": "UPS", "trackingNumber": "T-1", "colour": "red"])
             #expect(unknownKey.status == 400, "the spec allows no other key: \(unknownKey.text)")
 
+            let huge = try await harness.call(.POST, "/api/v1/orders/\(id)/shipments", token: Harness.viewerToken, json: ["carrier": String(repeating: "x", count: 100_000), "trackingNumber": "1"])
+            #expect(huge.status == 413 && huge.headers["Content-Type"].first == "application/problem+json", "a body over 64 KiB is refused before it is read: \(huge.status)")
+            let long = try await harness.call(.POST, "/api/v1/orders/\(id)/shipments", token: Harness.operatorToken, json: ["carrier": String(repeating: "x", count: 61), "trackingNumber": "1"])
+            #expect(long.status == 400, "the spec's maxLength: \(long.text)")
+
             let shipped = try await harness.call(.POST, "/api/v1/orders/\(id)/shipments", token: Harness.operatorToken, json: ["carrier": "UPS", "trackingNumber": "1Z999"])
             #expect(shipped.status == 201, "\(shipped.text)")
             #expect(shipped.json["trackingNumber"] as? String == "1Z999" && shipped.json["amazonConfirmation"] as? String == "pending")
@@ -270,6 +276,8 @@ final class Harness: Sendable {
             let deployment = try await harness.call(.GET, "/api/v1/deployment", token: Harness.viewerToken)
             #expect(deployment.status == 200 && deployment.json["file"] as? String == "test.yaml")
             #expect(!deployment.text.contains("very-secret") && deployment.text.contains("<redacted>"), "\(deployment.text)")
+            #expect(!deployment.text.contains(Hex.encode(SHA256.hash(Array(Harness.operatorToken.utf8)))), "a viewer never sees a token's hash")
+            #expect(deployment.text.contains("\"ops\""), "the token's name is shown")
 
             let metrics = try await harness.call(.GET, "/metrics", token: Harness.viewerToken)
             #expect(metrics.status == 200 && metrics.headers["Content-Type"].first?.hasPrefix("text/plain") == true)

@@ -80,6 +80,14 @@ import Testing
             let after = try await harness.call(.GET, back, cookies: cookies)
             #expect(after.text.contains("1ZDASH") && after.text.contains(">confirmed<"), "confirmed after the runner's pass")
             #expect(after.text.contains("class=\"notice\""))
+            // The page's own message stays at its top: a shipment row without an error shows none.
+            let flagged = try await harness.call(.GET, "/orders/\(id)?error=Refused%20by%20Amazon", cookies: cookies)
+            #expect(flagged.text.components(separatedBy: "Refused by Amazon").count == 2, "the message once, at the top")
+            #expect(!flagged.text.contains("badge bad"), "no row borrows the page's error")
+
+            // The grid's GET form sends spaces as `+`.
+            let search = try await harness.call(.GET, "/orders?q=Buyer+1&all=true", cookies: cookies)
+            #expect(!search.text.contains("No order matches."), "a two-word search finds the buyers")
 
             for path in ["/jobs", "/errors", "/sources"] {
                 let other = try await harness.call(.GET, path, cookies: cookies)

@@ -240,15 +240,17 @@ public struct ConfigSection {
     /// The section as JSON, for showing the deployment in force (`GET /api/v1/deployment`):
     /// values written in the file as they are, and every value that comes from the environment
     /// (`${NAME}`, or a `SALESCHANNEL_…` override) as `<redacted>`, since the environment is
-    /// where secrets live. The file itself refuses secrets written out.
-    public func redactedJSON() -> Data {
+    /// where secrets live, as are the values of the keys named in `hiding` wherever they
+    /// stand. The file itself refuses secrets written out.
+    public func redactedJSON(hiding hidden: Set<String> = []) -> Data {
         func show(_ node: Node, path: [String]) -> Any {
             let here = ConfigSection(file: file, path: path, node: nil, environment: environment, tracker: tracker)
             if let mapping = node.mapping {
                 var object: [String: Any] = [:]
                 for (keyNode, value) in mapping {
                     let key = keyNode.string ?? ""
-                    object[key] = environment[here.environmentName(key)] != nil ? "<redacted>" : show(value, path: path + [key])
+                    let redacted = hidden.contains(key) || environment[here.environmentName(key)] != nil
+                    object[key] = redacted ? "<redacted>" : show(value, path: path + [key])
                 }
                 return object
             }
