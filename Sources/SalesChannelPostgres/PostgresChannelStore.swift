@@ -141,6 +141,48 @@ public struct PostgresChannelStore: ChannelStore {
             """).map { try Self.decodeRecord(try $0.decode(String.self)) }
     }
 
+    /// The scan's filters on the orders table's columns, in the order of its purchase-date
+    /// index, a stretch at a time; the position is taken with a millisecond of slack and made
+    /// exact by ``OrderScan/admits(_:)`` (as the SQLite store does).
+    public func scanRecords(_ scan: OrderScan) async throws -> [OrderRecord] {
+        var clauses: [String] = []
+        var binds = PostgresBindings()
+        func bind(_ value: some PostgresNonThrowingEncodable & Sendable) -> String {
+            binds.append(value)
+            return "$\(binds.count)"
+        }
+        if !scan.includeHidden { clauses.append("visible") }
+        if let channel = scan.fulfillmentChannel { clauses.append("fulfillment_channel = \(bind(channel.rawValue))") }
+        if let status = scan.amazonStatus { clauses.append("amazon_status = \(bind(status.rawValue))") }
+        if let marketplace = scan.marketplace { clauses.append("marketplace_id = \(bind(marketplace.rawValue))") }
+        if let from = scan.purchasedFrom { clauses.append("purchase_date >= \(bind(from.timeIntervalSince1970 - 0.001))") }
+        if let before = scan.purchasedBefore { clauses.append("purchase_date < \(bind(before.timeIntervalSince1970 + 0.001))") }
+        if let text = scan.contains {
+            let escaped = text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(of: "_", with: "\\_")
+            clauses.append("record ILIKE \(bind("%" + escaped + "%"))")
+        }
+        switch scan.position {
+        case .start: break
+        case .near(let date), .after(let date, _):
+            let bound = date.timeIntervalSince1970 + (scan.descending ? 0.002 : -0.002)
+            clauses.append(scan.descending ? "purchase_date <= \(bind(bound))" : "purchase_date >= \(bind(bound))")
+        }
+        let direction = scan.descending ? "DESC" : "ASC"
+        let filter = clauses.isEmpty ? "" : " WHERE " + clauses.joined(separator: " AND ")
+        let limit = bind(scan.limit)
+        var offset = 0
+        var admitted: [OrderRecord] = []
+        while true {
+            var page = binds
+            page.append(offset)
+            let sql = "SELECT record FROM orders\(filter) ORDER BY purchase_date \(direction), amazon_order_id \(direction) LIMIT \(limit) OFFSET $\(page.count)"
+            let rows = try await database.query(PostgresQuery(unsafeSQL: sql, binds: page))
+            admitted += try rows.map { try Self.decodeRecord(try $0.decode(String.self)) }.filter(scan.admits)
+            if rows.count < scan.limit || admitted.count >= scan.limit { return Array(admitted.prefix(scan.limit)) }
+            offset += rows.count
+        }
+    }
+
     public func events(for id: AmazonOrderID) async throws -> [OrderEvent] {
         try await database.query("SELECT at, kind, message FROM order_events WHERE amazon_order_id = \(id.rawValue) ORDER BY id").map { row in
             let (at, kind, message) = try row.decode((Double, String, String).self)

@@ -26,6 +26,7 @@ public struct ChannelStoreConformance: Sendable {
         "a runner that lost its lease can neither settle nor renew the job",
         "a finished job is replayed under the next generation of its key",
         "finished jobs of final orders are pruned after the retention, nothing else",
+        "listings page through the store as a full scan would",
     ]
 
     /// The checks by the protocol they hold a store to (``SyncStore``, ``OrderStore``,
@@ -38,7 +39,7 @@ public struct ChannelStoreConformance: Sendable {
     public static func checks(of group: Group) -> [String] {
         switch group {
         case .sync: [checks[0], checks[2], checks[7]]
-        case .orders: [checks[1], checks[8]]
+        case .orders: [checks[1], checks[8], checks[12]]
         case .outbox: [checks[3], checks[4], checks[5], checks[6], checks[9], checks[10], checks[11]]
         }
     }
@@ -58,6 +59,7 @@ public struct ChannelStoreConformance: Sendable {
         case .orders:
             try await hiddenOrders()
             try await unknownOrder()
+            try await listings()
         case .outbox:
             try await orderedEffects()
             try await leases()
@@ -114,6 +116,51 @@ public struct ChannelStoreConformance: Sendable {
         try require(Set(all) == ["P", "U"], check, "all orders are \(all)")
         let stats = try await store.statistics()
         try require(stats.orders == 2 && stats.visibleOrders == 1, check, "statistics \(stats)")
+    }
+
+    /// Every walk of a listing, whatever its page size, gives what filtering and sorting every
+    /// record gives (``ChannelStore/scanRecords(_:)`` narrows; the engine checks the rest).
+    func listings() async throws {
+        let check = Self.checks[12]
+        let store = try await makeStore()
+        let source = ScriptedOrderSource(id: "conformance", count: 240, seed: 13, pageSize: 60)
+        let engine = ChannelEngine(Composition(store: store, backend: InMemoryCommerceBackend(), sources: [source], customerPolicy: FixedCustomerPolicy()))
+        while try await engine.syncPage(source: source.id) {}
+        let everything = try await store.records(includeHidden: true)
+        let middle = everything[everything.count / 2].order.purchaseDate
+        func query(_ body: (inout OrderQuery) -> Void) -> OrderQuery { var query = OrderQuery(); body(&query); return query }
+        let cases: [(String, OrderQuery, (OrderRecord) -> Bool)] = [
+            ("visible", OrderQuery(), { $0.visible }),
+            ("unshipped MFN", query { $0.amazonStatus = .unshipped; $0.fulfillmentChannel = .merchant }, {
+                $0.visible && $0.order.status == .unshipped && $0.order.fulfillmentChannel == .merchant
+            }),
+            ("since the middle, newest first, hidden too", query { $0.includeHidden = true; $0.purchasedFrom = middle; $0.sort = .purchaseDateDescending }, {
+                $0.order.purchaseDate >= middle
+            }),
+            ("before the middle, hidden too", query { $0.includeHidden = true; $0.purchasedBefore = middle }, { $0.order.purchaseDate < middle }),
+            ("canceled without an error (not columns)", query { $0.amazonStatus = .canceled; $0.hasError = false }, {
+                $0.visible && $0.order.status == .canceled && $0.lastError == nil && $0.totalsHold == nil
+            }),
+            ("text in the id", query { $0.text = "00001" }, { $0.visible && $0.amazonOrderID.rawValue.contains("00001") }),
+            ("a buyer's name in another case", query { $0.text = "BUYER 1" }, { $0.visible && ($0.order.buyer?.name ?? "").localizedCaseInsensitiveContains("buyer 1") }),
+        ]
+        for (name, base, wanted) in cases {
+            let descending = base.sort == .purchaseDateDescending
+            let key = { (record: OrderRecord) in (record.order.purchaseDate, record.amazonOrderID.rawValue) }
+            let expected = everything.filter(wanted).sorted { descending ? key($0) > key($1) : key($0) < key($1) }.map(\.amazonOrderID)
+            try require(!expected.isEmpty, check, "\(name): the script has no such order")
+            for limit in [nil, 4, 50, 51] {
+                var query = base
+                query.limit = limit
+                var walked: [AmazonOrderID] = []
+                repeat {
+                    let page = try await engine.orders(query)
+                    walked += page.orders.map(\.amazonOrderID)
+                    query.cursor = page.nextCursor
+                } while query.cursor != nil && walked.count <= everything.count
+                try require(walked == expected, check, "\(name), pages of \(limit.map(String.init) ?? "all"): walked \(walked.count) orders, expected \(expected.count)")
+            }
+        }
     }
 
     func idempotencyKeys() async throws {
