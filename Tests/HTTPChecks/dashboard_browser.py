@@ -13,7 +13,8 @@ import time
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support.ui import Select
+from selenium.webdriver.support import expected_conditions
+from selenium.webdriver.support.ui import Select, WebDriverWait
 
 base, shots = sys.argv[1], sys.argv[2]
 os.makedirs(shots, exist_ok=True)
@@ -51,7 +52,9 @@ try:
     token = browser.find_element(By.XPATH, "//label[contains(., 'API token')]//input")
     token.send_keys("ci-operator-token")
     token.submit()
-    if not browser.current_url.endswith("/orders"):
+    try:
+        WebDriverWait(browser, 15).until(expected_conditions.url_matches(r"/orders$"))
+    except Exception:
         fail("login did not lead to the orders: " + browser.current_url)
 
     # The orders arrive as the sandbox's clock runs: wait for unshipped merchant orders.
@@ -60,6 +63,8 @@ try:
         Select(browser.find_element(By.ID, "amazonStatus")).select_by_value("UNSHIPPED")
         Select(browser.find_element(By.ID, "channel")).select_by_value("MFN")
         browser.find_element(By.XPATH, "//button[normalize-space()='Filter']").click()
+        WebDriverWait(browser, 15).until(expected_conditions.url_contains("amazonStatus=UNSHIPPED"))
+        WebDriverWait(browser, 15).until(lambda page: page.execute_script("return document.readyState") == "complete")
         rows = browser.find_elements(By.CSS_SELECTOR, "tbody tr td:nth-child(2) a")
         if rows or time.time() > deadline:
             break
@@ -85,8 +90,13 @@ try:
     browser.find_element(By.ID, "carrier").send_keys("UPS")
     browser.find_element(By.ID, "trackingNumber").send_keys("1ZBROWSER001")
     browser.find_element(By.XPATH, "//button[normalize-space()='Record shipment']").click()
-    if "notice=" not in browser.current_url:
+    # The click returns before the browser has followed the redirect: wait for the page after it.
+    try:
+        WebDriverWait(browser, 15).until(expected_conditions.url_contains("notice="))
+    except Exception:
         fail("recording the shipment was not confirmed: " + browser.current_url)
+    if "recorded" not in browser.find_element(By.CSS_SELECTOR, "p.notice").text:
+        fail("the notice does not say the shipment was recorded")
     shot("4-shipment-recorded")
 
     # The runner confirms it to Amazon on its next pass.
